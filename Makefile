@@ -11,8 +11,9 @@ COLL_ROOT   := .cache/collections
 COLL_LINK   := $(COLL_ROOT)/ansible_collections/hpcstack/cluster
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLL_ROOT)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all bench clean
+.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
@@ -55,24 +56,31 @@ lint: venv
 	$(BIN)/ansible-lint --profile production
 
 unit: venv
-	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/python -m pytest -q tests/unit
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/python -m pytest -q tests/unit tests/playbooks
 
 sanity: venv
 	bash tests/sanity/run.sh $(CURDIR)/$(VENV)
 
 molecule: venv images
-	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/molecule test -s default
+	$(BIN)/molecule test -s default
 
 molecule-all: venv docker
 	bash images/build.sh bookworm
-	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/molecule test -s bookworm
+	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
-test: lint sanity unit molecule
+test: venv
+	@bash tests/run.sh lint sanity unit molecule
 
-test-all: test molecule-all
+test-all: venv
+	@bash tests/run.sh lint sanity unit molecule molecule-all
 
 bench: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+cache-destroy: docker
+	docker rm -f hpcstack-aptcache 2>/dev/null || true
+	docker volume rm hpcstack-aptcache 2>/dev/null || true
+	docker image rm hpcstack/debian:trixie hpcstack/debian:bookworm 2>/dev/null || true
 
 clean:
 	rm -rf .cache

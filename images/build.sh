@@ -51,6 +51,8 @@ cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 chroot "$rootfs" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -qq upgrade && apt-get clean' >/dev/null
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs/etc/resolv.conf" "$rootfs/etc/hostname"
 : >"$rootfs/etc/machine-id"
+# Empty package lists must look stale: apt's cache_valid_time judges the lists directory's mtime.
+touch -d @0 "$rootfs/var/lib/apt/lists"
 # Containers don't need these units; they only slow boot or fail without a real kernel.
 for unit in systemd-remount-fs.service getty@tty1.service console-getty.service systemd-firstboot.service; do
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"

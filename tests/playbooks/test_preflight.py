@@ -1,0 +1,123 @@
+"""Bad input stops `site.yml` with a clear message before any host is touched.
+
+Each case writes a small inventory whose hosts point at containers that do not exist: if any
+play after the preflight tried a host, Docker's "No such container" would show in the output.
+"""
+
+import base64
+import copy
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+CONTACTED = "No such container: hpcstack-preflight-absent"
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SITE = os.path.join(REPO, "playbooks", "site.yml")
+ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+
+HOSTS = {
+    "all": {
+        "vars": {
+            "ansible_connection": "community.docker.docker",
+            "ansible_host": "hpcstack-preflight-absent-{{ inventory_hostname }}",
+        },
+        "children": {
+            "slurmctld": {"hosts": {"ctl1": {}}},
+            "slurmd": {"hosts": {"c1": {}, "c2": {}}},
+            "login": {"hosts": {"login1": {}}},
+        },
+    }
+}
+
+MODEL = {
+    "slurm_cluster_name": "test",
+    "slurm_nodes": [{"names": "c[1-2]", "cpus": 2, "sockets": 1, "cores_per_socket": 2,
+                     "threads_per_core": 1, "real_memory": 1000}],
+    "slurm_partitions": [{"name": "debug", "nodes": "c[1-2]", "default": True, "max_time": "1:00:00"}],
+}
+
+
+def _key(size):
+    return base64.b64encode(b"k" * size).decode()
+
+
+def _with(**changes):
+    model = copy.deepcopy(MODEL)
+    model.update(changes)
+    return model
+
+
+def _node(**changes):
+    node = dict(MODEL["slurm_nodes"][0], **changes)
+    return [node]
+
+
+# (case id, group vars, hosts override or None, text the error must contain)
+CASES = [
+    ("node-in-no-partition",
+     _with(slurm_nodes=_node(names="c[1-3]")),
+     {"slurmd": ["c1", "c2", "c3"]}, "nodes c3 are in no partition"),
+    ("partition-names-unknown-nodes",
+     _with(slurm_partitions=[dict(MODEL["slurm_partitions"][0], nodes="c[1-4]")]),
+     None, "nodes c[3-4] are not defined in slurm_nodes"),
+    ("munge-key-too-short", _with(munge_key=_key(16)), None, "the given value is 16 bytes"),
+    ("munge-key-too-long", _with(munge_key=_key(2048)), None, "the given value is 2048 bytes"),
+    ("munge-key-not-base64", _with(munge_key="not base64 at all!"), None, "the given value is not valid base64"),
+    ("cpus-do-not-add-up", _with(slurm_nodes=_node(cpus=4)), None, "cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2"),
+    ("slurmd-host-not-a-node", _with(), {"slurmd": ["c1", "c2", "gpu9"]}, "hosts gpu9 are not nodes of slurm_nodes"),
+    ("two-default-partitions",
+     _with(slurm_partitions=MODEL["slurm_partitions"] + [dict(MODEL["slurm_partitions"][0], name="long")]),
+     None, "only one partition can be the default"),
+    ("bad-cluster-name", _with(slurm_cluster_name="My Cluster"), None, "is not a valid cluster name"),
+    ("no-controller", _with(), {"slurmctld": []}, "needs at least one host in group 'slurmctld'"),
+    ("port-not-a-number", _with(slurm_slurmctld_port="six-eight-one-seven"), None, "slurm_slurmctld_port"),
+    ("return-to-service-out-of-choices", _with(slurm_return_to_service=5), None, "slurm_return_to_service"),
+    ("user-without-uid", _with(accounts_users=[{"name": "bob"}]), None, "uid"),
+]
+
+
+def _write_inventory(directory, group_vars, hosts_override):
+    hosts = copy.deepcopy(HOSTS)
+    for group, members in (hosts_override or {}).items():
+        hosts["all"]["children"][group] = {"hosts": {name: {} for name in members}}
+    with open(os.path.join(directory, "hosts.yml"), "w") as handle:
+        yaml.safe_dump(hosts, handle)
+    os.makedirs(os.path.join(directory, "group_vars"))
+    with open(os.path.join(directory, "group_vars", "all.yml"), "w") as handle:
+        yaml.safe_dump(group_vars, handle)
+
+
+def _run_site(tmp_path, group_vars, hosts_override=None):
+    _write_inventory(str(tmp_path), group_vars, hosts_override)
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    return subprocess.run(
+        [ANSIBLE_PLAYBOOK, "-i", str(tmp_path), SITE],
+        capture_output=True, text=True, env=env, check=False, timeout=300,
+    )
+
+
+@pytest.mark.parametrize("group_vars, hosts_override, expected", [case[1:] for case in CASES], ids=[case[0] for case in CASES])
+def test_bad_input_is_rejected_before_any_host_is_touched(tmp_path, group_vars, hosts_override, expected):
+    result = _run_site(tmp_path, group_vars, hosts_override)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert expected in output, output[-3000:]
+    assert "PLAY [Prepare every cluster member]" not in output
+    assert CONTACTED not in output
+
+
+def test_valid_input_passes_the_preflight(tmp_path):
+    """Control: with a valid model the run gets past the preflight (and then fails to reach the absent hosts)."""
+    result = _run_site(tmp_path, _with(munge_key=_key(1024)))
+    output = result.stdout + result.stderr
+    assert "PLAY [Prepare every cluster member]" in output, output[-3000:]
+    assert CONTACTED in output
+
+
+def test_the_munge_key_is_not_printed(tmp_path):
+    key = _key(16)
+    result = _run_site(tmp_path, _with(munge_key=key))
+    assert key not in result.stdout + result.stderr
