@@ -45,7 +45,7 @@ attributes:
 notes:
   - I(mode) defaults to C(0600) when the file is created and no mode is given.
 author:
-  - hpcstack developers
+  - hpcstack developers (@hpcstack)
 """
 
 EXAMPLES = r"""

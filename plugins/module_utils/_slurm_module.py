@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hpcstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What every hpcstack.cluster Slurm module shares: argument specs and running commands."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import ASSOC_LIMITS
+
+SACCTMGR_ARGS = dict(sacctmgr_path=dict(type="path", default="sacctmgr"))
+SCONTROL_ARGS = dict(scontrol_path=dict(type="path", default="scontrol"))
+REST_ARGS = dict(
+    url=dict(type="str"),
+    user=dict(type="str", default="root"),
+    token=dict(type="str", no_log=True),
+    timeout=dict(type="int", default=30),
+    validate_certs=dict(type="bool", default=True),
+)
+LIMITS_SPEC = dict(type="dict", options=dict(
+    (f.option, dict(type="int" if f.kind == "int" else "str")) for f in ASSOC_LIMITS))
+
+
+def runner(module):
+    """A ``run(argv) -> (rc, out, err)`` for the module_utils wrappers, in the C locale."""
+    def run(argv):
+        return module.run_command(argv, environ_update={"LC_ALL": "C"})
+    return run
+
+
+def fail(module, exc, **result):
+    """fail_json from a SlurmCommandError (or any exception), keeping the commands run so far."""
+    extra = dict((k, getattr(exc, k)) for k in ("cmd", "rc", "stdout", "stderr") if getattr(exc, k, None) is not None)
+    extra.update(result)
+    module.fail_json(msg=getattr(exc, "message", None) or str(exc), **extra)
+
+
+def diff(plan):
+    return dict(before=dict(plan.before), after=dict(plan.after))
+
+
+def apply_plan(module, tool, plan, **result):
+    """Run (or in check mode only list) ``plan`` with ``tool`` and exit with commands and diff."""
+    try:
+        tool.apply(plan, check_mode=module.check_mode)
+    except Exception as exc:  # SlurmCommandError, or OSError when the binary is missing
+        fail(module, exc, commands=tool.commands)
+    result.update(changed=bool(plan.commands), commands=tool.commands, sacctmgr_calls=tool.calls)
+    if module._diff:
+        result["diff"] = diff(plan)
+    module.exit_json(**result)

@@ -1,0 +1,309 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) hpcstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small slurmrestd client (standard library only: modules, inventory plugins and exporters).
+
+    client = SlurmRestClient("http://ctl:6820", user="root", token=jwt)   # or "unix:/run/x.sock"
+    client.nodes()          # [{"name", "state", "flags", "reason", "cpus", ...}]
+
+The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
+version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
+``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
+exponential backoff, bounded in count and total time.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import re
+import socket
+import ssl
+import time
+
+try:
+    from http import client as http_client
+    from urllib.parse import quote, urlsplit
+except ImportError:  # pragma: no cover - Python 2 controllers are not supported
+    import httplib as http_client  # noqa
+    from urllib import quote  # noqa
+    from urlparse import urlsplit  # noqa
+
+try:
+    from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
+except ImportError:  # used outside Ansible (exporter, benchmarks)
+    import _slurm_data as data  # noqa
+
+SUPPORTED_VERSIONS = ("v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38")
+RETRY_STATUS = (500, 502, 503, 504)
+_VERSION_PATH = re.compile(r"^/(slurm|slurmdb)/(v\d+\.\d+\.\d+)/")
+_AUTH_ERROR_NUMBERS = (1007,)  # ESLURM_PROTOCOL_AUTHENTICATION_ERROR (bad/expired token)
+
+
+class SlurmRestError(Exception):
+    """Any failure talking to slurmrestd; ``status`` is the HTTP status or None."""
+
+    def __init__(self, message, status=None, errors=None):
+        super(SlurmRestError, self).__init__(message)
+        self.status = status
+        self.errors = errors or []
+
+
+class SlurmRestAuthError(SlurmRestError):
+    """401/403/511, or Slurm's "Protocol authentication error": the token was not accepted."""
+
+
+class SlurmRestVersionError(SlurmRestError):
+    """No API version in common, or the server does not serve the requested path (404/405)."""
+
+
+class SlurmRestServerError(SlurmRestError):
+    """5xx after all retries (slurmctld or slurmdbd behind slurmrestd failing)."""
+
+
+class SlurmRestUnreachable(SlurmRestError):
+    """No HTTP answer at all after all retries (refused, timeout, DNS, missing socket)."""
+
+
+class _UnixHTTPConnection(http_client.HTTPConnection):
+    def __init__(self, path, timeout):
+        http_client.HTTPConnection.__init__(self, "localhost", timeout=timeout)
+        self._socket_path = path
+
+    def connect(self):
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        sock.connect(self._socket_path)
+        self.sock = sock
+
+
+def _error_text(errors):
+    parts = []
+    for err in errors:
+        text = err.get("description") or ""
+        detail = err.get("error") or ""
+        if detail and detail not in text:
+            text = "%s: %s" % (text, detail) if text else detail
+        parts.append(text or json.dumps(err, sort_keys=True))
+    return "; ".join(parts)
+
+
+def _is_auth_failure(status, errors):
+    if status in (401, 403, 511):
+        return True
+    for err in errors:
+        if err.get("error_number") in _AUTH_ERROR_NUMBERS:
+            return True
+        if "authentication" in (err.get("description") or "").lower():
+            return True
+    return False
+
+
+class SlurmRestClient(object):
+    """slurmrestd client. ``url``: ``http(s)://host:port`` or ``unix:/path/to/socket``."""
+
+    def __init__(self, url, user=None, token=None, timeout=30, retries=3, backoff=0.5,
+                 max_retry_time=60, api_version=None, validate_certs=True, ca_path=None,
+                 sleep=time.sleep, clock=time.monotonic):
+        self.url = url
+        self.user = user
+        self.token = token
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.max_retry_time = max_retry_time
+        self.validate_certs = validate_certs
+        self.ca_path = ca_path
+        self._sleep = sleep
+        self._clock = clock
+        self.versions = {"slurm": api_version, "slurmdb": api_version} if api_version else None
+        self.requests = 0  # HTTP requests made, retries included
+        if url.startswith("unix:"):
+            self._target = ("unix", url[len("unix:"):], None)
+        else:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise SlurmRestError("invalid slurmrestd URL %r (want http(s)://host:port or unix:/path)" % url)
+            self._target = (parts.scheme, parts.hostname, parts.port)
+            self._prefix = parts.path.rstrip("/")
+        if url.startswith("unix:"):
+            self._prefix = ""
+
+    # -- transport -------------------------------------------------------------------------
+    def _connection(self):
+        scheme, host, port = self._target
+        if scheme == "unix":
+            return _UnixHTTPConnection(host, self.timeout)
+        if scheme == "https":
+            context = ssl.create_default_context(cafile=self.ca_path)
+            if not self.validate_certs:
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+            return http_client.HTTPSConnection(host, port or 443, timeout=self.timeout, context=context)
+        return http_client.HTTPConnection(host, port or 80, timeout=self.timeout)
+
+    def _headers(self, body):
+        headers = {"Accept": "application/json"}
+        if self.user:
+            headers["X-SLURM-USER-NAME"] = self.user
+        if self.token:
+            headers["X-SLURM-USER-TOKEN"] = self.token
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        return headers
+
+    def _once(self, method, path, body):
+        conn = self._connection()
+        try:
+            payload = json.dumps(body).encode("utf-8") if body is not None else None
+            conn.request(method, self._prefix + path, body=payload, headers=self._headers(body))
+            response = conn.getresponse()
+            return response.status, response.read()
+        finally:
+            conn.close()
+
+    def request(self, method, path, body=None):
+        """One API call with retries; returns the decoded JSON body or raises SlurmRestError."""
+        deadline = self._clock() + self.max_retry_time
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests += 1
+            try:
+                status, raw = self._once(method, path, body)
+            except (OSError, http_client.HTTPException) as exc:  # socket.timeout is an OSError
+                status, raw, failure = None, None, exc
+            else:
+                failure = None
+            decoded, errors = self._decode(raw)
+            if status is not None and _is_auth_failure(status, errors):
+                raise SlurmRestAuthError(
+                    "token rejected by slurmrestd for user %r (HTTP %s%s); check that the token is "
+                    "valid and not expired and that X-SLURM-USER-NAME matches it"
+                    % (self.user, status, ": " + _error_text(errors) if errors else ""),
+                    status, errors)
+            retryable = status is None or status in RETRY_STATUS
+            delay = self.backoff * (2 ** (attempt - 1))
+            if retryable and attempt <= self.retries and self._clock() + delay < deadline:
+                self._sleep(delay)
+                continue
+            return self._result(method, path, status, decoded, errors, failure, attempt)
+
+    @staticmethod
+    def _decode(raw):
+        if raw is None:
+            return None, []
+        try:
+            decoded = json.loads(raw.decode("utf-8")) if raw else None
+        except ValueError:
+            return raw.decode("utf-8", "replace").strip(), []
+        errors = decoded.get("errors") or [] if isinstance(decoded, dict) else []
+        return decoded, errors
+
+    def _result(self, method, path, status, decoded, errors, failure, attempts):
+        where = "%s %s%s" % (method, self.url.rstrip("/"), path)
+        if status is None:
+            raise SlurmRestUnreachable("slurmrestd unreachable at %s after %d attempt(s): %s"
+                                       % (self.url, attempts, failure))
+        if status in (404, 405):
+            raise SlurmRestVersionError(
+                "slurmrestd does not serve %s (HTTP %d, unknown API version or operation)" % (where, status),
+                status, errors)
+        if status >= 500:
+            raise SlurmRestServerError("slurmrestd error for %s (HTTP %d after %d attempt(s)): %s"
+                                       % (where, status, attempts, _error_text(errors) or decoded),
+                                       status, errors)
+        if status >= 400 or errors:
+            raise SlurmRestError("slurmrestd refused %s (HTTP %d): %s"
+                                 % (where, status, _error_text(errors) or decoded), status, errors)
+        return decoded
+
+    # -- versions --------------------------------------------------------------------------
+    def negotiate(self):
+        """Pick the newest served version of each plugin; returns {"slurm": v, "slurmdb": v}."""
+        if self.versions:
+            return self.versions
+        try:
+            spec = self.request("GET", "/openapi/v3")
+        except SlurmRestVersionError:
+            spec = self.request("GET", "/openapi")
+        served = {"slurm": set(), "slurmdb": set()}
+        for path in (spec or {}).get("paths", {}):
+            match = _VERSION_PATH.match(path)
+            if match:
+                served[match.group(1)].add(match.group(2))
+        chosen = {}
+        for plugin, versions in served.items():
+            common = [v for v in SUPPORTED_VERSIONS if v in versions]
+            chosen[plugin] = common[0] if common else None
+        if not chosen["slurm"]:
+            raise SlurmRestVersionError(
+                "no common slurmrestd API version: server serves %s, client supports %s"
+                % (", ".join(sorted(served["slurm"])) or "none", ", ".join(SUPPORTED_VERSIONS)))
+        self.versions = chosen
+        return chosen
+
+    def _path(self, plugin, tail):
+        version = self.negotiate()[plugin]
+        if not version:
+            raise SlurmRestVersionError("slurmrestd serves no supported /%s API (is slurmdbd configured?)" % plugin)
+        return "/%s/%s/%s" % (plugin, version, tail)
+
+    def _get(self, plugin, tail, key):
+        body = self.request("GET", self._path(plugin, tail)) or {}
+        return body.get(key) or []
+
+    # -- the interface callers use ---------------------------------------------------------
+    def ping(self):
+        result = []
+        for item in self._get("slurm", "ping", "pings"):
+            state = item.get("pinged", item.get("ping", ""))
+            result.append({"hostname": item.get("hostname"), "up": str(state).upper() == "UP",
+                           "mode": item.get("mode"), "latency": item.get("latency")})
+        return result
+
+    def nodes(self):
+        return [data.normalise_node(n) for n in self._get("slurm", "nodes", "nodes")]
+
+    def node(self, name):
+        nodes = self._get("slurm", "node/" + quote(name, safe=""), "nodes")
+        return data.normalise_node(nodes[0]) if nodes else None
+
+    def partitions(self):
+        return [data.normalise_partition(p) for p in self._get("slurm", "partitions", "partitions")]
+
+    def jobs(self):
+        return [data.normalise_job(j) for j in self._get("slurm", "jobs", "jobs")]
+
+    def diag(self):
+        body = self.request("GET", self._path("slurm", "diag")) or {}
+        stats = body.get("statistics") or {}
+        return dict((k, data.number(v)) for k, v in stats.items() if not isinstance(v, list))
+
+    def node_update(self, name, state=None, reason=None):
+        """Set a node's state (DRAIN, RESUME, DOWN, UNDRAIN ...) and/or reason."""
+        version = self.negotiate()["slurm"]
+        if version == "v0.0.38":
+            raise SlurmRestVersionError("slurmrestd v0.0.38 (Slurm 22.05) cannot update nodes; "
+                                        "use scontrol on the controller", 405)
+        body = {}
+        if state:
+            body["state"] = [state.upper()]
+        if reason is not None:
+            body["reason"] = reason
+        self.request("POST", self._path("slurm", "node/" + quote(name, safe="")), body)
+
+    def accounts(self):
+        return [data.normalise_account(a) for a in self._get("slurmdb", "accounts", "accounts")]
+
+    def users(self):
+        return [data.normalise_user(u) for u in self._get("slurmdb", "users", "users")]
+
+    def qos(self):
+        body = self.request("GET", self._path("slurmdb", "qos")) or {}
+        return [data.normalise_qos(q) for q in body.get("qos") or body.get("QOS") or []]
+
+    def associations(self):
+        return [data.normalise_association(a)
+                for a in self._get("slurmdb", "associations", "associations")]

@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""slurmrestd client against canned (recorded) answers served by a real HTTP server."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import socketserver
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from ansible.plugins.loader import init_plugin_loader
+from ansible.utils.collection_loader import AnsibleCollectionConfig
+
+if AnsibleCollectionConfig.collection_finder is None:
+    init_plugin_loader()
+
+from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
+from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
+from slurm_fixtures import load  # noqa: E402
+
+
+class Canned:
+    """Answers: path -> list of (status, body); the last answer repeats. Records requests."""
+
+    def __init__(self, answers):
+        self.answers = dict((k, list(v)) for k, v in answers.items())
+        self.requests = []
+
+    def answer(self, method, path, headers, body):
+        self.requests.append((method, path, dict(headers), json.loads(body) if body else None))
+        queue = self.answers.get(path) or [(404, "Unable find requested URL.")]
+        return queue.pop(0) if len(queue) > 1 else queue[0]
+
+
+def handler_for(canned):
+    class Handler(BaseHTTPRequestHandler):
+        def _reply(self):
+            length = int(self.headers.get("Content-Length") or 0)
+            status, body = canned.answer(self.command, self.path, self.headers, self.rfile.read(length) if length else b"")
+            raw = (json.dumps(body) if not isinstance(body, str) else body).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        do_GET = do_POST = _reply
+
+        def log_message(self, *args):
+            pass
+
+        def address_string(self):
+            return "test"
+    return Handler
+
+
+@pytest.fixture
+def serve():
+    servers = []
+
+    def start(answers, unix_path=None):
+        canned = Canned(answers)
+        if unix_path:
+            class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+                daemon_threads = True
+            server = UnixServer(unix_path, handler_for(canned))
+            url = "unix:" + unix_path
+        else:
+            server = HTTPServer(("127.0.0.1", 0), handler_for(canned))
+            url = "http://127.0.0.1:%d" % server.server_address[1]
+        threading.Thread(target=server.serve_forever, kwargs=dict(poll_interval=0.05), daemon=True).start()
+        servers.append(server)
+        return url, canned
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def recorded(version, name):
+    rec = load(version, "rest/" + name)
+    return rec["status"], rec["body"]
+
+
+def client(url, **kw):
+    kw.setdefault("sleep", lambda s: None)
+    return rest.SlurmRestClient(url, user="root", token="jwt-secret", **kw)
+
+
+def test_negotiates_newest_version_on_24_11(serve):
+    url, canned = serve({"/openapi/v3": [recorded("24.11", "openapi")],
+                         "/slurm/v0.0.42/ping": [recorded("24.11", "v0.0.42/ping")]})
+    c = client(url)
+    assert c.negotiate() == {"slurm": "v0.0.42", "slurmdb": "v0.0.42"}
+    assert c.ping()[0]["up"] is True
+    method, path, headers, body = canned.requests[0]
+    assert headers["X-SLURM-USER-NAME"] == "root" and headers["X-SLURM-USER-TOKEN"] == "jwt-secret"
+
+
+def test_falls_back_to_openapi_and_v0_0_38_on_22_05(serve):
+    url, canned = serve({"/openapi/v3": [(404, "Unable find requested URL.")],
+                         "/openapi": [recorded("22.05", "openapi")],
+                         "/slurm/v0.0.38/ping": [recorded("22.05", "v0.0.38/ping")]})
+    c = client(url)
+    assert c.negotiate()["slurm"] == "v0.0.38"
+    assert c.ping() == [{"hostname": "rec", "up": True, "mode": "primary", "latency": None}]
+
+
+def test_older_client_version_is_chosen_when_server_is_newer(serve):
+    spec = {"paths": {"/slurm/v0.0.43/ping": {}, "/slurm/v0.0.41/ping": {}, "/slurmdb/v0.0.40/qos": {}}}
+    url, canned = serve({"/openapi/v3": [(200, spec)]})
+    assert client(url).negotiate() == {"slurm": "v0.0.41", "slurmdb": "v0.0.40"}
+
+
+def test_no_common_version(serve):
+    url, canned = serve({"/openapi/v3": [(200, {"paths": {"/slurm/v0.0.36/ping": {}}})]})
+    with pytest.raises(rest.SlurmRestVersionError, match="server serves v0.0.36"):
+        client(url).nodes()
+
+
+@pytest.mark.parametrize("version,api", [("22.05", "v0.0.38"), ("24.11", "v0.0.40"), ("24.11", "v0.0.41"),
+                                         ("24.11", "v0.0.42")])
+def test_nodes_are_the_same_in_every_version(serve, version, api):
+    url, canned = serve({"/slurm/%s/nodes" % api: [recorded(version, api + "/nodes_draining")],
+                         "/slurm/%s/jobs" % api: [recorded(version, api + "/jobs")],
+                         "/slurmdb/%s/qos" % api: [recorded(version, api + "/db_qos")],
+                         "/slurmdb/%s/users" % api: [recorded(version, api + "/db_users")]})
+    c = client(url, api_version=api)
+    node = c.nodes()[0]
+    text = data.normalise_node(data.parse_scontrol_records(load(version, "scontrol/show_node_draining")["stdout"])[0])
+    assert node == text  # REST and scontrol text agree too
+    assert node["state"] == "mixed" and node["flags"] == ["drain"] and node["draining"]
+    assert node["features"] == ["rec", "test"] and node["partitions"] == ["debug", "long"]
+    running = [j for j in c.jobs() if j["state"] == "running"]
+    assert [(j["user"], j["time_limit"], j["qos"]) for j in running] == [("bob", 2880, "long")]
+    debugq = [q for q in c.qos() if q["name"] == "debugq"][0]
+    assert (debugq["max_wall"], debugq["preempt"], debugq["max_tres_per_user"]) == (30, ["long"], {"cpu": 8, "mem": 16384})
+    assert dict((u["name"], u["admin_level"]) for u in c.users())["carol"] == "operator"
+
+
+def test_node_update_body_and_v0_0_38_refusal(serve):
+    url, canned = serve({"/slurm/v0.0.42/node/rec": [recorded("24.11", "v0.0.42/node_update_drain")]})
+    client(url, api_version="v0.0.42").node_update("rec", "drain", "disk")
+    assert canned.requests[-1][0] == "POST" and canned.requests[-1][3] == {"state": ["DRAIN"], "reason": "disk"}
+    with pytest.raises(rest.SlurmRestVersionError, match="cannot update nodes"):
+        client(url, api_version="v0.0.38").node_update("rec", "drain", "disk")
+
+
+@pytest.mark.parametrize("version,name,path", [
+    ("24.11", "error_no_token", "/slurm/v0.0.42/nodes"),
+    ("24.11", "error_bad_token_nodes", "/slurm/v0.0.42/nodes"),
+    ("24.11", "error_bad_token_db", "/slurmdb/v0.0.42/accounts"),
+    ("22.05", "error_bad_token_db", "/slurmdb/v0.0.42/accounts"),
+])
+def test_rejected_tokens(serve, version, name, path):
+    url, canned = serve({path: [recorded(version, name)]})
+    c = client(url, api_version="v0.0.42")
+    with pytest.raises(rest.SlurmRestAuthError, match="token rejected") as info:
+        c.nodes() if "slurm/" in path else c.accounts()
+    assert len(canned.requests) == 1  # never retried
+    assert "jwt-secret" not in str(info.value)
+
+
+def test_unknown_version_is_404(serve):
+    url, canned = serve({})
+    with pytest.raises(rest.SlurmRestVersionError, match="unknown API version"):
+        client(url, api_version="v0.0.99").ping()
+
+
+def test_retries_5xx_with_backoff_then_succeeds(serve):
+    down = recorded("24.11", "v0.0.42/nodes_ctld_down")
+    url, canned = serve({"/slurm/v0.0.42/nodes": [down, (503, "busy"), recorded("24.11", "v0.0.42/nodes")]})
+    sleeps = []
+    c = client(url, api_version="v0.0.42", retries=3, backoff=0.5, sleep=sleeps.append)
+    assert c.nodes()[0]["name"] == "rec"
+    assert sleeps == [0.5, 1.0] and c.requests == 3
+
+
+def test_gives_up_after_retries_with_the_server_error(serve):
+    url, canned = serve({"/slurmdb/v0.0.42/accounts": [recorded("24.11", "v0.0.42/db_accounts_db_down")]})
+    c = client(url, api_version="v0.0.42", retries=2)
+    with pytest.raises(rest.SlurmRestServerError, match="HTTP 502 after 3 attempt.*Unable to connect to database"):
+        c.accounts()
+
+
+def test_retry_time_is_bounded():
+    now = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        now[0] += seconds
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    c = rest.SlurmRestClient("http://127.0.0.1:%d" % port, retries=10, backoff=1, max_retry_time=5,
+                             api_version="v0.0.42", sleep=sleep, clock=lambda: now[0])
+    with pytest.raises(rest.SlurmRestUnreachable, match="unreachable"):
+        c.ping()
+    assert sleeps == [1, 2]  # the next delay (4s) would pass the 5s budget
+
+
+def test_200_with_errors_is_an_error(serve):
+    url, canned = serve({"/slurm/v0.0.42/node/nosuch": [recorded("24.11", "v0.0.42/node_unknown")]})
+    with pytest.raises(rest.SlurmRestError, match="Failure to query node nosuch"):
+        client(url, api_version="v0.0.42").node("nosuch")
+
+
+def test_unix_socket(serve, tmp_path):
+    url, canned = serve({"/slurm/v0.0.40/partitions": [recorded("24.11", "v0.0.40/partitions")]},
+                        unix_path=str(tmp_path / "rest.sock"))
+    parts = client(url, api_version="v0.0.40").partitions()
+    assert [(p["name"], p["max_time"], p["default"]) for p in parts] == [("debug", None, None), ("long", 10080, None)]
+
+
+def test_invalid_url():
+    with pytest.raises(rest.SlurmRestError, match="invalid slurmrestd URL"):
+        rest.SlurmRestClient("ftp://x")
