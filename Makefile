@@ -13,13 +13,14 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLL_ROOT)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all bench cache-destroy clean
+.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all build bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
 	@echo "make lab-destroy  remove the lab's containers, network and volumes"
 	@echo "make test         lint, sanity, unit tests and the default Molecule scenario"
 	@echo "make test-all     make test plus the slower scenarios (Debian 12 platform)"
+	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -73,6 +74,9 @@ test: venv
 
 test-all: venv
 	@bash tests/run.sh lint sanity unit molecule molecule-all
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
 
 bench: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
