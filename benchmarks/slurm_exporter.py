@@ -1,0 +1,231 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Benchmark: the Slurm exporter against a synthetic 1,000-node, 10,000-job slurmrestd (v0.0.40 shape).
+
+    python3 benchmarks/slurm_exporter.py [--nodes 1000 --jobs 10000 --scrapes 5 --compact --strict]
+
+Builds the answers from the recorded Slurm 24.11 v0.0.40 answers (tests/unit/fixtures/slurm), so every
+node and job carries all the fields slurmrestd sends, serves them from 127.0.0.1, runs the exporter as
+a subprocess and scrapes it. Measures cold scrapes (cache disabled, so every scrape reads all of
+slurmrestd), a cached scrape, and the exporter's resident memory (VmRSS now, VmHWM peak) from
+/proc/<pid>/status. Targets: cold scrape < 1 s, memory < 60 MB. Stops by itself; --strict exits 1
+when a target is missed.
+"""
+
+import argparse
+import copy
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+EXPORTER = os.path.join(ROOT, "roles", "slurm_exporter", "files", "hpcstack_slurm_exporter.py")
+RECORDED = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm", "24.11", "rest")
+API = "v0.0.40"
+TARGET_SECONDS = 1.0
+TARGET_MB = 60.0
+
+
+def recorded(name):
+    with open(os.path.join(RECORDED, name + ".json")) as handle:
+        return json.load(handle)["body"]
+
+
+def num(value):
+    return {"set": True, "infinite": False, "number": value}
+
+
+def synthetic_cluster(node_count, job_count):
+    """path -> JSON body of a big cluster, every item a copy of a recorded one with its values varied."""
+    nodes = recorded(API + "/nodes")
+    template = nodes["nodes"][0]
+    partitions = ["cpu", "gpu", "long", "debug"]
+    states = [["IDLE"], ["ALLOCATED"], ["MIXED"], ["MIXED", "DRAIN"], ["DOWN", "NOT_RESPONDING"], ["IDLE", "DRAIN"]]
+    nodes["nodes"] = []
+    for index in range(node_count):
+        node = copy.deepcopy(template)
+        gpu = index % 4 == 0
+        node.update(name="n%04d" % index, hostname="n%04d" % index, address="n%04d" % index, cpus=128,
+                    alloc_cpus=(index * 7) % 129, real_memory=515000, alloc_memory=(index * 997) % 515000,
+                    free_mem=num(200000 + index), cpu_load=index % 12800, state=states[index % 31 % len(states)],
+                    partitions=["gpu" if gpu else "cpu", "long"] + (["debug"] if index < 16 else []),
+                    gres="gpu:a100:4(S:0-1)" if gpu else "", gres_used="gpu:a100:%d(IDX:0-%d)" % (index % 5, 3) if gpu else "",
+                    reason="disk failed" if index % 31 == 3 else "")
+        nodes["nodes"].append(node)
+    parts = recorded(API + "/partitions")
+    part_template = parts["partitions"][0]
+    parts["partitions"] = []
+    for name in partitions:
+        part = copy.deepcopy(part_template)
+        part["name"] = name
+        part["nodes"]["total"] = sum(1 for n in nodes["nodes"] if name in n["partitions"])
+        part["cpus"]["total"] = 128 * part["nodes"]["total"]
+        parts["partitions"].append(part)
+    jobs = recorded(API + "/jobs")
+    job_template = [j for j in jobs["jobs"] if j["job_state"] == ["RUNNING"]][0]
+    jobs["jobs"] = []
+    reasons = ["Priority", "Resources", "Dependency", "QOSMaxJobsPerUserLimit", "ReqNodeNotAvail"]
+    for index in range(job_count):
+        job = copy.deepcopy(job_template)
+        running = index % 3 != 0
+        job.update(job_id=1000 + index, user_name="user%04d" % (index % 1500), account="acct%03d" % (index % 120),
+                   partition=partitions[index % 4] if running else "cpu,long", name="job-%d" % index,
+                   job_state=["RUNNING"] if running else ["PENDING"],
+                   state_reason="None" if running else reasons[index % 5],
+                   cpus=num(1 + index % 64), node_count=num(1 + index % 4),
+                   submit_time=num(1795600000 + index), nodes="n%04d" % (index % node_count) if running else "",
+                   tres_req_str="cpu=%d,mem=%dM,node=1,billing=1%s" % (1 + index % 64, 1024 * (1 + index % 32),
+                                                                       ",gres/gpu=2" if index % 4 == 1 else ""))
+        job["tres_alloc_str"] = job["tres_req_str"] if running else ""
+        jobs["jobs"].append(job)
+    answers = {"/openapi/v3": {"paths": dict(("/%s/%s/%s" % (plugin, API, tail), {}) for plugin, tail in (
+        ("slurm", "ping"), ("slurm", "nodes"), ("slurm", "jobs"), ("slurm", "diag"), ("slurmdb", "associations")))}}
+    for tail, body in (("ping", recorded(API + "/ping")), ("nodes", nodes), ("partitions", parts), ("jobs", jobs),
+                       ("diag", recorded(API + "/diag"))):
+        answers["/slurm/%s/%s" % (API, tail)] = body
+    answers["/slurmdb/%s/associations" % API] = recorded(API + "/db_associations")
+    return answers
+
+
+def serve(answers, compact):
+    encoded = dict((path, json.dumps(body, separators=(",", ":")) if compact else json.dumps(body, indent=2))
+                   for path, body in answers.items())
+    encoded = dict((path, text.encode("utf-8")) for path, text in encoded.items())
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.0"
+
+        def do_GET(self):  # noqa: N802
+            raw = encoded.get(self.path)
+            status = 200 if raw is not None else 404
+            raw = raw if raw is not None else b"Unable find requested URL."
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, kwargs=dict(poll_interval=0.1), daemon=True).start()
+    return server, dict((path, len(raw)) for path, raw in encoded.items())
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def memory(pid):
+    result = {}
+    with open("/proc/%d/status" % pid) as handle:
+        for line in handle:
+            key, dummy, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                result[key] = int(rest.split()[0]) / 1024.0  # kB -> MB
+    return result
+
+
+def scrape(port):
+    start = time.monotonic()
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=60) as response:
+        text = response.read().decode("utf-8")
+    return time.monotonic() - start, text
+
+
+def exporter_value(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def run_exporter(url, cache_seconds, scrapes):
+    """Start the exporter, scrape it ``scrapes`` times; returns (durations, self-reported, memory, text)."""
+    port = free_port()
+    env = dict(os.environ, SLURM_JWT="bench-token", PYTHONPATH="")
+    proc = subprocess.Popen([sys.executable, EXPORTER, "--url", url, "--listen-address", "127.0.0.1:%d" % port,
+                             "--cache-seconds", str(cache_seconds), "--timeout", "30", "--log-level", "ERROR"],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        for dummy in range(200):  # up to ~20 s for the exporter to listen
+            if proc.poll() is not None:
+                raise RuntimeError("exporter exited: %s" % proc.stderr.read().decode())
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("exporter did not start listening")
+        idle = memory(proc.pid)
+        durations, reported, text = [], [], ""
+        for dummy in range(scrapes):
+            seconds, text = scrape(port)
+            durations.append(seconds)
+            reported.append(exporter_value(text, "slurm_exporter_scrape_duration_seconds"))
+        return durations, reported, idle, memory(proc.pid), text
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
+    parser.add_argument("--nodes", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=10000)
+    parser.add_argument("--scrapes", type=int, default=5)
+    parser.add_argument("--compact", action="store_true", help="serve compact JSON (default: indented, like slurmrestd)")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    args = parser.parse_args()
+
+    start = time.monotonic()
+    answers = synthetic_cluster(args.nodes, args.jobs)
+    server, sizes = serve(answers, args.compact)
+    del answers
+    url = "http://127.0.0.1:%d" % server.server_address[1]
+    print("synthetic slurmrestd %s at %s: %d nodes (%.1f MB JSON), %d jobs (%.1f MB JSON), built in %.1f s"
+          % (API, url, args.nodes, sizes["/slurm/%s/nodes" % API] / 1e6, args.jobs,
+             sizes["/slurm/%s/jobs" % API] / 1e6, time.monotonic() - start))
+    try:
+        cold, cold_reported, idle, mem, text = run_exporter(url, 0, args.scrapes)
+        warm, warm_reported, dummy, warm_mem, dummy = run_exporter(url, 600, 2)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    series = sum(1 for line in text.splitlines() if line and not line.startswith("#"))
+    families = sum(1 for line in text.splitlines() if line.startswith("# TYPE "))
+    assert exporter_value(text, "slurm_node_count") == args.nodes, "exporter did not see every node"
+    assert exporter_value(text, "slurm_job_count") == args.jobs, "exporter did not see every job"
+    print("exporter answer: %d families, %d series, %.1f MB of text" % (families, series, len(text) / 1e6))
+    print("cold scrape (cache miss: ping, nodes, partitions, jobs, diag, associations), %d scrapes:" % len(cold))
+    print("  wall     min %.3f s  median %.3f s  max %.3f s" % (min(cold), statistics.median(cold), max(cold)))
+    print("  exporter min %.3f s  median %.3f s  (slurm_exporter_scrape_duration_seconds)"
+          % (min(cold_reported), statistics.median(cold_reported)))
+    print("cached scrape: %.3f s wall" % warm[-1])
+    print("exporter memory: idle VmRSS %.1f MB; after scrapes VmRSS %.1f MB, peak VmHWM %.1f MB"
+          % (idle["VmRSS"], mem["VmRSS"], mem["VmHWM"]))
+    ok_time = statistics.median(cold) < TARGET_SECONDS
+    ok_mem = mem["VmHWM"] < TARGET_MB
+    print("targets: cold scrape < %.0f s: %s; memory (peak) < %.0f MB: %s"
+          % (TARGET_SECONDS, "met" if ok_time else "MISSED", TARGET_MB, "met" if ok_mem else "MISSED"))
+    return 0 if (ok_time and ok_mem) or not args.strict else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Helpers for the Slurm exporter tests: the exporter module, a fake slurmrestd on 127.0.0.1, scraping."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
+EXPORTER = os.path.join(ROOT, "roles", "slurm_exporter", "files", "hpcstack_slurm_exporter.py")
+FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm")
+TOKEN = "jwt-very-secret-token"
+API = {"22.05": ("v0.0.38",), "24.11": ("v0.0.40", "v0.0.41", "v0.0.42")}
+
+
+def load_exporter():
+    spec = importlib.util.spec_from_file_location("hpcstack_slurm_exporter", EXPORTER)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["hpcstack_slurm_exporter"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def recorded(version, name):
+    with open(os.path.join(FIXTURES, version, "rest", name + ".json")) as handle:
+        rec = json.load(handle)
+    return rec["status"], rec["body"]
+
+
+def recorded_cluster(version, api):
+    """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version."""
+    openapi = recorded(version, "openapi")
+    answers = {"/openapi/v3": [openapi] if version != "22.05" else [(404, "Unable find requested URL.")],
+               "/openapi": [openapi]}
+    for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
+                       ("jobs", "jobs"), ("diag", "diag")):
+        answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]
+    answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
+    return answers
+
+
+class FakeSlurmrestd:
+    """A slurmrestd stand-in answering from a dict: path -> [(status, body)], the last one repeating.
+
+    ``down`` makes every request fail with a closed connection, ``delays`` slows paths down;
+    ``requests`` lists the paths asked.
+    """
+
+    def __init__(self, answers):
+        self.answers = dict((k, list(v)) for k, v in answers.items())
+        self.requests = []
+        self.headers = []
+        self.down = False
+        self.delays = {}  # path -> seconds to wait before answering
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.0"
+
+            def do_GET(self):  # noqa: N802
+                with fake.lock:
+                    fake.requests.append(self.path)
+                    fake.headers.append(dict(self.headers))
+                    if fake.down:
+                        self.close_connection = True
+                        return
+                    queue = fake.answers.get(self.path) or fake.answers.get(self.path.rstrip("/")) \
+                        or [(404, "Unable find requested URL.")]
+                    status, body = queue.pop(0) if len(queue) > 1 else queue[0]
+                    delay = fake.delays.get(self.path, 0)
+                if delay:
+                    time.sleep(delay)
+                raw = body if isinstance(body, bytes) else (
+                    body if isinstance(body, str) else json.dumps(body)).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs=dict(poll_interval=0.05), daemon=True)
+        self.thread.start()
+
+    def count(self, prefix=""):
+        with self.lock:
+            return sum(1 for p in self.requests if p.startswith(prefix))
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Clock:
+    """A monotonic clock the tests move by hand."""
+
+    def __init__(self, now=1000.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+def scrape(collector):
+    """{family name: {frozenset(labels.items()): value}} of one collect()."""
+    result = {}
+    for family in collector.collect():
+        series = result.setdefault(family.name + ("_total" if family.type == "counter" else ""), {})
+        for sample in family.samples:
+            if sample.name.endswith("_created"):
+                continue
+            series[frozenset(sample.labels.items())] = sample.value
+    return result
+
+
+def value(scraped, name, /, **labels):
+    return scraped[name].get(frozenset(labels.items()))
+
+
+def exposition(collector):
+    from prometheus_client import CollectorRegistry, generate_latest
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(collector)
+    return generate_latest(registry).decode()
