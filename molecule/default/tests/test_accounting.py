@@ -147,3 +147,11 @@ def test_rest_api_with_token_lists_jobs_and_nodes(login, as_user, api_version, c
     status, body = rest(login, base + "nodes", token)
     assert status == 200, body
     assert sorted(node["name"] for node in json.loads(body)["nodes"]) == ["c1", "c2"]
+
+
+def test_rest_api_serves_the_accounting_database(login, as_user, api_version):
+    token = as_user(login, "scontrol token lifespan=300")
+    assert token.rc == 0, token.stderr
+    status, body = rest(login, "http://ctl1:6820/slurmdb/%s/accounts" % api_version, token.stdout.strip().split("=", 1)[1])
+    assert status == 200, body
+    assert "physics" in {account["name"] for account in json.loads(body)["accounts"]}
