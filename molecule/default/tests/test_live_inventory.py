@@ -34,6 +34,11 @@ def live_inventory(tmp_path_factory, controller):
     return inventory
 
 
+def plain(value):
+    """ansible-inventory shows values the plugin marked unsafe (they come from a server) wrapped."""
+    return value.get("__ansible_unsafe", value) if isinstance(value, dict) else value
+
+
 def members(listing, group):
     return sorted(json.loads(listing).get(group, {}).get("hosts", []))
 
@@ -48,8 +53,8 @@ def test_nodes_carry_their_live_state(live_inventory):
     assert members(listing, "partition_debug") == ["c1", "c2"]
     assert members(listing, "state_idle") == ["c1", "c2"]
     hostvars = json.loads(listing)["_meta"]["hostvars"]
-    assert hostvars["c1"]["slurm_cpus"] == 2
-    assert hostvars["c1"]["slurm_real_memory"] == 1000
+    assert plain(hostvars["c1"]["slurm_cpus"]) == 2
+    assert plain(hostvars["c1"]["slurm_real_memory"]) == 1000
 
 
 def test_drained_node_moves_to_the_drained_group(live_inventory, slurm_node):
@@ -57,7 +62,7 @@ def test_drained_node_moves_to_the_drained_group(live_inventory, slurm_node):
     try:
         listing = live_inventory("--list")
         assert members(listing, "state_drained") == ["c2"]
-        assert json.loads(listing)["_meta"]["hostvars"]["c2"]["slurm_reason"] == "live-inventory-test"
+        assert plain(json.loads(listing)["_meta"]["hostvars"]["c2"]["slurm_reason"]) == "live-inventory-test"
     finally:
         slurm_node("name=c2", "state=resume")
     assert members(live_inventory("--list"), "state_drained") == []
