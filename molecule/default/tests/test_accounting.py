@@ -53,7 +53,7 @@ def completed_job(login, as_user):
 def rest(host, url, token=None):
     command = "python3 -c %s %s" + (" %s" if token else "")
     args = [REST_CLIENT, url] + ([token] if token else [])
-    status, _, body = host.check_output(command, *args).partition(" ")
+    status, _separator, body = host.check_output(command, *args).partition(" ")
     return int(status), body
 
 
@@ -127,8 +127,7 @@ def test_slurmrestd_runs_unprivileged(controller):
 
 
 def test_rest_api_without_token_is_refused(login, api_version):
-    status, _ = rest(login, "http://ctl1:6820/slurm/%s/ping" % api_version)
-    assert status == 401
+    assert rest(login, "http://ctl1:6820/slurm/%s/ping" % api_version)[0] == 401
 
 
 def test_rest_api_with_token_lists_jobs_and_nodes(login, as_user, api_version, completed_job):
@@ -137,8 +136,7 @@ def test_rest_api_with_token_lists_jobs_and_nodes(login, as_user, api_version, c
     token = token.stdout.strip().split("=", 1)[1]
     base = "http://ctl1:6820/slurm/%s/" % api_version
 
-    status, _ = rest(login, base + "ping", token)
-    assert status == 200
+    assert rest(login, base + "ping", token)[0] == 200
 
     status, body = rest(login, base + "jobs", token)
     assert status == 200, body
