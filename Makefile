@@ -13,6 +13,8 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/$(COLL_ROOT)
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
+
+.PHONY: forget-installed-copies
 .PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all build bench cache-destroy clean
 
 help:
@@ -52,7 +54,12 @@ lab-destroy: venv docker
 lab-shell:
 	docker exec -it -u alice -w /home/alice hpclab-login1 bash -l
 
-lint: venv
+# ansible-lint and molecule (through ansible-compat) install a copy of this collection under
+# ~/.ansible and ./.ansible and then prefer it; a copy left by an earlier run would shadow this tree.
+forget-installed-copies:
+	@rm -rf $(HOME)/.ansible/collections/ansible_collections/hpcstack/cluster .ansible/collections/ansible_collections/hpcstack/cluster
+
+lint: venv forget-installed-copies
 	$(BIN)/yamllint -s .
 	$(BIN)/ansible-lint --profile production
 
@@ -62,10 +69,10 @@ unit: venv
 sanity: venv
 	bash tests/sanity/run.sh $(CURDIR)/$(VENV)
 
-molecule: venv images
+molecule: venv images forget-installed-copies
 	$(BIN)/molecule test -s default
 
-molecule-all: venv docker
+molecule-all: venv docker forget-installed-copies
 	bash images/build.sh bookworm
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
