@@ -66,6 +66,7 @@ CASES = [
     ("munge-key-too-short", _with(munge_key=_key(16)), None, "the given value is 16 bytes"),
     ("munge-key-too-long", _with(munge_key=_key(2048)), None, "the given value is 2048 bytes"),
     ("munge-key-not-base64", _with(munge_key="not base64 at all!"), None, "the given value is not valid base64"),
+    ("jwt-key-too-short", _with(slurm_jwt_key=_key(16)), None, "slurm_jwt_key must be a base64-encoded key of 32 to 4096 bytes (the given value is 16 bytes)"),
     ("cpus-do-not-add-up", _with(slurm_nodes=_node(cpus=4)), None, "cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2"),
     ("slurmd-host-not-a-node", _with(), {"slurmd": ["c1", "c2", "gpu9"]}, "hosts gpu9 are not nodes of slurm_nodes"),
     ("two-default-partitions",
@@ -120,4 +121,5 @@ def test_valid_input_passes_the_preflight(tmp_path):
 def test_the_munge_key_is_not_printed(tmp_path):
     key = _key(16)
     result = _run_site(tmp_path, _with(munge_key=key))
+    assert "the given value is 16 bytes" in result.stdout + result.stderr
     assert key not in result.stdout + result.stderr
