@@ -8,7 +8,9 @@ import sys
 import pytest
 import testinfra
 
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
+# Molecule's inventory directory; HPCSTACK_TEST_INVENTORY (a directory such as a copy of
+# inventories/lab) runs the same tests against a lab instead.
+INVENTORY = os.environ.get("HPCSTACK_TEST_INVENTORY") or os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"])
 
 
 def _host(name):
@@ -61,7 +63,7 @@ def run_module(module, *args, check=False, may_fail=False):
     Arguments are key=value strings, or one dict (sent as JSON).
     """
     arguments = json.dumps(args[0]) if len(args) == 1 and isinstance(args[0], dict) else " ".join(args)
-    command = [ANSIBLE, "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]), "ctl1",
+    command = [ANSIBLE, "-i", INVENTORY, "ctl1",
                "-m", "hpcstack.cluster." + module, "-a", arguments, "-o"]
     if check:
         command.append("--check")

@@ -11,7 +11,7 @@ import time
 import pytest
 import testinfra
 
-INVENTORY = os.environ.get("MOLECULE_INVENTORY_FILE")
+from conftest import INVENTORY
 
 # Ask slurmrestd from the login node, as a client would: prints "<status> <body>".
 REST_CLIENT = r"""

@@ -4,11 +4,13 @@ import os
 import re
 import subprocess
 
+from conftest import INVENTORY
+
 
 def test_converge_limited_to_one_compute_node_changes_nothing():
     project = os.environ["MOLECULE_PROJECT_DIRECTORY"]
     result = subprocess.run(
-        ["ansible-playbook", "-i", os.path.dirname(os.environ["MOLECULE_INVENTORY_FILE"]),
+        ["ansible-playbook", "-i", INVENTORY,
          os.path.join(project, "playbooks", "site.yml"), "--limit", "c1", "--check", "--diff"],
         capture_output=True, text=True, check=False, timeout=600,
         env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
