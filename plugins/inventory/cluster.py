@@ -453,12 +453,13 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
             for host in members:
                 member_of.setdefault(host, []).append(group)
         for host in cluster.hosts:
-            context = {
+            context = dict(self.inventory.get_host(host).get_vars())
+            context.update({
                 'slurm_cluster_name': model['slurm_cluster_name'],
                 'slurm_partition_names': [entry['name'] for entry in model['slurm_partitions']
                                           if partition_group(entry['name']) in member_of.get(host, ())],
                 'cluster_groups': member_of.get(host, []),
-            }
+            })
             if host in cluster.node_index:
                 context['slurm_node'] = model['slurm_nodes'][cluster.node_index[host]]
             self._set_composite_vars(self.get_option('compose'), context, host, strict=strict)

@@ -171,6 +171,13 @@ def test_constructed_options(tmp_path):
     assert members(inventory, 'feature_ib') == ['g01', 'g02']
 
 
+def test_compose_sees_the_host_name_and_variables(tmp_path):
+    text = LAB + 'compose:\n  ansible_host: "\'lab-\' ~ inventory_hostname"\n  ping: node_address\n'
+    inventory = parse_text(tmp_path, text)
+    assert inventory.hosts['c2'].vars['ansible_host'] == 'lab-c2'
+    assert inventory.hosts['c2'].vars['ping'] == inventory.hosts['c2'].vars['node_address']
+
+
 def test_strict_makes_compose_errors_fatal(tmp_path):
     text = LAB + 'compose:\n  memory_mb: slurm_node.real_memory\n'
     assert 'memory_mb' not in parse_text(tmp_path, text).hosts['ctl1'].vars
