@@ -5,7 +5,6 @@ and the lab user alice in it (playbooks/lab/tasks/accounting.yml).
 """
 
 import json
-import os
 import time
 
 import pytest
