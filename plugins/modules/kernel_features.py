@@ -31,7 +31,7 @@ options:
     default: []
   user_namespaces:
     description:
-      - Whether unprivileged user namespaces must be available:
+      - Whether unprivileged user namespaces must be available, that is
         C(/proc/sys/user/max_user_namespaces) above 0 and, where the file exists,
         C(/proc/sys/kernel/unprivileged_userns_clone) set to 1.
     type: bool
