@@ -205,7 +205,7 @@ def test_enroot_kernel_features_are_real(computes, as_user):
     assert as_user(node, "unshare --user --map-root-user id -u").stdout.strip() == "0"
     for fstype in ("overlay", "squashfs", "fuse"):
         assert kernel_has(node, fstype), fstype
-    assert node.file("/dev/fuse").is_character_device
+    assert node.run("test -c /dev/fuse").rc == 0
 
 
 def test_enroot_stops_clearly_on_a_missing_feature():
