@@ -36,6 +36,8 @@ options:
         C(/proc/sys/kernel/unprivileged_userns_clone) set to 1.
     type: bool
     default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
