@@ -77,6 +77,12 @@ CASES = [
     ("port-not-a-number", _with(slurm_slurmctld_port="six-eight-one-seven"), None, "slurm_slurmctld_port"),
     ("return-to-service-out-of-choices", _with(slurm_return_to_service=5), None, "slurm_return_to_service"),
     ("user-without-uid", _with(accounts_users=[{"name": "bob"}]), None, "uid"),
+    ("nfs-server-implementation-out-of-choices", _with(nfs_server_implementation="nfsd"), None, "nfs_server_implementation"),
+    ("nfs-mount-without-path", _with(nfs_client_mounts=[{"src": "ctl1:/home"}]), None, "missing required arguments: path"),
+    ("lustre-mount-state-unknown",
+     _with(lustre_client_mounts=[{"src": "mgs@tcp0:/scratch", "path": "/scratch", "state": "up"}]), None, "state"),
+    ("enroot-install-not-a-boolean", _with(enroot_install="perhaps"), None, "enroot_install"),
+    ("pyxis-options-not-a-dict", _with(pyxis_options=["runtime_path=/run/pyxis"]), None, "pyxis_options"),
 ]
 
 
