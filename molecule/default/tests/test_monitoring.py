@@ -8,17 +8,12 @@ import time
 import urllib.parse
 
 import pytest
-import testinfra
 
-from conftest import INVENTORY
+from conftest import INVENTORY, _host
 
 QUERY = ("python3 -c 'import sys, urllib.request; "
          "print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' %s")
 ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
-
-
-def _host(name):
-    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
 
 
 @pytest.fixture(scope="module")

@@ -102,7 +102,8 @@ class CgroupReader:
     def cpu_accounting(self):
         if self.v2:
             return "cpu" in (read(os.path.join(self.root, "cgroup.controllers")) or "").split()
-        return os.path.isdir(os.path.join(self.root, "cpuacct")) or os.path.isdir(os.path.join(self.root, "cpu,cpuacct"))
+        # The directories exist (empty) even where the controller is not mounted, as in containers here.
+        return any(os.path.exists(os.path.join(self.root, name, "cpuacct.usage")) for name in ("cpuacct", "cpu,cpuacct"))
 
     def jobs(self):
         """job id -> dict(uid, memory, limit, cpus, cpu_seconds) (missing values None)."""

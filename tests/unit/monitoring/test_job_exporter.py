@@ -39,7 +39,9 @@ def v1_tree(root, cpuacct):
     write(root, "cpuset/" + base + "cpuset.cpus", "0-1,3")
     write(root, "memory/slurm/uid_0/job_7/memory.usage_in_bytes", "4096")
     write(root, "memory/slurm/uid_0/job_7/memory.limit_in_bytes", "9223372036854771712")  # unlimited
+    os.makedirs(os.path.join(str(root), "cpu,cpuacct"))  # present but not mounted, as in the lab containers
     if cpuacct:
+        write(root, "cpuacct/cpuacct.usage", "99000000000")
         write(root, "cpuacct/" + base + "cpuacct.usage", "2500000000")
 
 
