@@ -131,7 +131,7 @@ def test_exporter_reports_a_slurmrestd_outage_and_recovers(mon, ctl):
 def test_dcgm_exporter_configuration(computes):
     """The dcgm_exporter role's configuration on a compute node; its runtime needs a GPU."""
     command = [ANSIBLE, "-i", INVENTORY, "c1", "-b", "-m", "ansible.builtin.include_role",
-               "-a", "name=hpcstack.cluster.dcgm_exporter", "-e", "dcgm_exporter_start=false"]
+               "-a", "name=hpcstack.cluster.dcgm_exporter", "-e", "{\"dcgm_exporter_start\": false}"]
     result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
     node = computes[0]
     try:
