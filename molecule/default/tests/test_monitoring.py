@@ -142,5 +142,11 @@ def test_dcgm_exporter_configuration(computes):
         assert "-f /etc/dcgm-exporter/hpcstack-counters.csv -a :9400" in unit
     finally:
         node.run("rm -rf /etc/dcgm-exporter /etc/systemd/system/dcgm-exporter.service && systemctl daemon-reload")
+
+
+def test_dcgm_exporter_serves_gpu_metrics(computes):
+    node = computes[0]
     if not node.exists("nvidia-smi"):
         pytest.skip("no NVIDIA GPU in the lab containers: dcgm-exporter cannot run here, only its configuration is checked")
+    result = node.run(QUERY, "http://127.0.0.1:9400/metrics")
+    assert result.rc == 0 and "DCGM_FI_DEV_GPU_UTIL" in result.stdout, result.stderr
