@@ -84,6 +84,18 @@ def test_slurm_exporter_service_is_sandboxed(ctl):
     assert ctl.service("hpcstack-slurm-exporter-token.timer").is_enabled
 
 
+def test_renewed_token_is_used(mon, ctl):
+    token = "/var/lib/hpcstack-slurm-exporter/token"
+    before = ctl.file(token).mtime
+    time.sleep(1.1)  # the exporter notices a new token by its modification time
+    assert ctl.run("systemctl start hpcstack-slurm-exporter-token.service").rc == 0
+    assert ctl.file(token).mtime > before
+    since = time.time()
+    wait_for("a refresh with the renewed token",
+             lambda: [v for v in values(mon, "slurm_exporter_last_success_timestamp_seconds") if v > since + 1])
+    assert values(mon, "slurm_slurmrestd_up") == [1]
+
+
 def test_running_job_shows_in_slurm_and_cgroup_metrics(mon, ctl):
     submitted = ctl.run("cd /tmp && runuser -u alice -- sbatch --parsable --mem=200M --time=5 --nodes=1 "
                         "--wrap \"python3 -c 'import time; x = bytearray(80 * 1024 * 1024); time.sleep(300)'\"")
