@@ -25,3 +25,9 @@ def test_example_site_targets(tmp_path):
     assert gpu and gpu[0]["labels"]["cluster"] == "orion" and gpu[0]["labels"]["role"] == "slurmd"
     assert all(target.endswith(":9256") for entry in json.loads((tmp_path / "process.json").read_text())
                for target in entry["targets"])
+    gpu_nodes = [target for entry in json.loads((tmp_path / "dcgm.json").read_text()) for target in entry["targets"]]
+    assert "g16:9400" in gpu_nodes and "c001:9400" not in gpu_nodes, "dcgm-exporter only on the nodes with gres gpu"
+    jobs = [target for entry in json.loads((tmp_path / "job.json").read_text()) for target in entry["targets"]]
+    assert "c001:9306" in jobs
+    slurm = [target for entry in json.loads((tmp_path / "slurm.json").read_text()) for target in entry["targets"]]
+    assert len(slurm) == 1 and slurm[0].endswith(":9341"), "one Slurm exporter, on the first slurmrestd host"
