@@ -77,6 +77,18 @@ CASES = [
     ("port-not-a-number", _with(slurm_slurmctld_port="six-eight-one-seven"), None, "slurm_slurmctld_port"),
     ("return-to-service-out-of-choices", _with(slurm_return_to_service=5), None, "slurm_return_to_service"),
     ("user-without-uid", _with(accounts_users=[{"name": "bob"}]), None, "uid"),
+    ("sssd-uri-not-ldap",
+     _with(sssd_ldap_uri=["http://ldap1"], sssd_ldap_search_base="dc=example,dc=org"),
+     None, "sssd_ldap_uri entries like ldap://host or ldaps://host (given: http://ldap1)"),
+    ("sssd-bind-dn-without-password",
+     _with(sssd_ldap_uri=["ldap://ldap1"], sssd_ldap_search_base="dc=example,dc=org",
+           sssd_ldap_default_bind_dn="cn=reader,dc=example,dc=org"),
+     None, "a sssd_ldap_default_authtok (password) whenever sssd_ldap_default_bind_dn is set"),
+    ("sssd-tls-reqcert-out-of-choices", _with(sssd_ldap_tls_reqcert="sometimes"), None, "sssd_ldap_tls_reqcert"),
+    ("health-check-node-state-out-of-choices", _with(slurm_health_check_node_state=["BUSY"]), None, "slurm_health_check_node_state"),
+    ("health-disk-threshold-not-a-number",
+     _with(node_health_disk_free=[{"path": "/tmp", "min_free_mb": "lots"}]), None, "min_free_mb"),
+    ("lmod-modulepath-not-a-list", _with(lmod_bashrc="perhaps"), None, "lmod_bashrc"),
 ]
 
 
