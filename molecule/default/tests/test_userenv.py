@@ -53,7 +53,7 @@ def _batch(login, as_user, script, submit_options=""):
     name = "lmod-%s" % uuid.uuid4().hex[:8]
     path = "/home/alice/%s.sh" % name
     output = "/home/alice/%s.out" % name
-    login.run("cat > %s <<'EOF'\n%sEOF\nchown alice: %s", path, script, path)
+    login.check_output("printf '%%s' %s > %s && chown alice: %s", script, path, path)
     try:
         result = as_user(login, "bash -lc 'cd ~ && sbatch --wait --time=1 --output=%s %s %s'" % (output, submit_options, path))
         assert result.rc == 0, result.stdout + result.stderr
