@@ -48,30 +48,37 @@ def test_module_loads_in_srun_login_shell(login, as_user):
     assert result.stdout.startswith("hello 1.0 from c"), result.stdout
 
 
-def _batch(login, as_user, script, submit_options=""):
-    """Submit `script` as alice from a login shell, wait for it and return its output."""
+def _batch(login, script, submit="bash -lc 'cd ~ && sbatch %s'", options=""):
+    """Submit `script` as alice (by default from a login shell), wait for it and return its output."""
     name = "lmod-%s" % uuid.uuid4().hex[:8]
     path = "/home/alice/%s.sh" % name
     output = "/home/alice/%s.out" % name
     login.check_output("printf '%%s' %s > %s && chown alice: %s", script, path, path)
     try:
-        result = as_user(login, "bash -lc 'cd ~ && sbatch --wait --time=1 --output=%s %s %s'" % (output, submit_options, path))
+        sbatch = "--wait --time=1 --output=%s %s %s" % (output, options, path)
+        result = login.run("cd /home/alice && runuser -u alice -- " + submit % sbatch)
         assert result.rc == 0, result.stdout + result.stderr
         return login.file(output).content_string
     finally:
         login.run("rm -f %s %s", path, output)
 
 
-def test_module_loads_in_a_plain_batch_script(login, as_user):
+def test_module_loads_in_a_plain_batch_script(login):
     """A `#!/bin/bash` script submitted from a login shell: the job inherits BASH_ENV and `module`."""
-    output = _batch(login, as_user, "#!/bin/bash\nmodule load hello\nhello\necho \"loaded=$LOADEDMODULES\"\n")
+    output = _batch(login, "#!/bin/bash\nmodule load hello\nhello\necho \"loaded=$LOADEDMODULES\"\n")
     assert "hello 1.0 from c" in output, output
     assert "loaded=hello/1.0" in output, output
 
 
-def test_module_loads_in_a_login_batch_script_without_the_submit_environment(login, as_user):
-    """`#!/bin/bash -l` with --export=NONE: the compute node's own profile defines `module`."""
-    output = _batch(login, as_user, "#!/bin/bash -l\nmodule load hello\nhello\n", submit_options="--export=NONE")
+def test_module_loads_in_a_login_batch_script_submitted_from_a_bare_environment(login):
+    """`#!/bin/bash -l` needs nothing from the submitting shell: the compute node's profile defines `module`."""
+    output = _batch(login, "#!/bin/bash -l\nmodule load hello\nhello\n", submit="env -i PATH=/usr/bin:/bin sbatch %s")
+    assert "hello 1.0 from c" in output, output
+
+
+def test_module_loads_with_export_none(login):
+    """--export=NONE: Slurm builds the job's environment from the user's login environment on the node."""
+    output = _batch(login, "#!/bin/bash\nmodule load hello\nhello\n", options="--export=NONE")
     assert "hello 1.0 from c" in output, output
 
 
