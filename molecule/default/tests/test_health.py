@@ -47,7 +47,7 @@ def c2_restored(computes, login):
     yield c2
     fix_c2(c2)
     login.run("scontrol update nodename=c2 state=resume")
-    state, _ = wait_for(login, lambda state, reason: state == "idle", 60)
+    state = wait_for(login, lambda state, reason: state == "idle", 60)[0]
     assert state == "idle"
 
 
