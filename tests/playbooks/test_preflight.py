@@ -83,6 +83,18 @@ CASES = [
      _with(lustre_client_mounts=[{"src": "mgs@tcp0:/scratch", "path": "/scratch", "state": "up"}]), None, "state"),
     ("enroot-install-not-a-boolean", _with(enroot_install="perhaps"), None, "enroot_install"),
     ("pyxis-options-not-a-dict", _with(pyxis_options=["runtime_path=/run/pyxis"]), None, "pyxis_options"),
+    ("sssd-uri-not-ldap",
+     _with(sssd_ldap_uri=["http://ldap1"], sssd_ldap_search_base="dc=example,dc=org"),
+     None, "sssd_ldap_uri entries like ldap://host or ldaps://host (given: http://ldap1)"),
+    ("sssd-bind-dn-without-password",
+     _with(sssd_ldap_uri=["ldap://ldap1"], sssd_ldap_search_base="dc=example,dc=org",
+           sssd_ldap_default_bind_dn="cn=reader,dc=example,dc=org"),
+     None, "a sssd_ldap_default_authtok (password) whenever sssd_ldap_default_bind_dn is set"),
+    ("sssd-tls-reqcert-out-of-choices", _with(sssd_ldap_tls_reqcert="sometimes"), None, "sssd_ldap_tls_reqcert"),
+    ("health-check-node-state-out-of-choices", _with(slurm_health_check_node_state=["BUSY"]), None, "slurm_health_check_node_state"),
+    ("health-disk-threshold-not-a-number",
+     _with(node_health_disk_free=[{"path": "/tmp", "min_free_mb": "lots"}]), None, "min_free_mb"),
+    ("lmod-modulepath-not-a-list", _with(lmod_bashrc="perhaps"), None, "lmod_bashrc"),
 ]
 
 

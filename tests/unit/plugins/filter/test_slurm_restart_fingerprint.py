@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+import yaml
 
 from ansible_collections.hpcstack.cluster.plugins.filter.slurm_restart_fingerprint import slurm_restart_fingerprint
 
@@ -52,3 +55,21 @@ def test_node_changes_need_a_restart_only_before_23_11():
     more_nodes = CONF.replace("NodeName=c[1-2]", "NodeName=c[1-3]")
     assert fingerprint(more_nodes) == fingerprint(CONF)
     assert fingerprint(more_nodes, nodes_need_restart=True) != fingerprint(CONF, nodes_need_restart=True)
+
+
+def _role_restart_keys():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "roles", "slurm_common", "vars", "main.yml")
+    with open(path) as handle:
+        return yaml.safe_load(handle)["__slurm_restart_keys"]
+
+
+@pytest.mark.parametrize("old, new", [
+    ("HealthCheckInterval=300", "HealthCheckInterval=30"),
+    ("HealthCheckProgram=/usr/local/sbin/hpcstack-node-health", "HealthCheckProgram=/usr/sbin/nhc"),
+    ("HealthCheckNodeState=ANY", "HealthCheckNodeState=IDLE,CYCLE"),
+])
+def test_health_check_changes_apply_with_a_reconfigure(old, new):
+    """slurmd re-reads the HealthCheck* settings on `scontrol reconfigure`: no restart."""
+    conf = CONF + "HealthCheckProgram=/usr/local/sbin/hpcstack-node-health\nHealthCheckInterval=300\nHealthCheckNodeState=ANY\n"
+    keys = _role_restart_keys()
+    assert slurm_restart_fingerprint(conf.replace(old, new), keys) == slurm_restart_fingerprint(conf, keys)
