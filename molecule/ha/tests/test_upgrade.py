@@ -4,6 +4,8 @@ controllers primary first, slurmd one batch at a time, slurmrestd) and keep runn
 version-skip check is rehearsed with a simulated target that is too far ahead: it must stop
 before any host changes."""
 
+import pytest
+
 from conftest import all_completed, job_states, run_playbook, submit, wait_for
 
 DAEMONS = [("hactl1", "slurmdbd"), ("hactl1", "slurmctld"), ("hactl2", "slurmctld"),
@@ -18,8 +20,12 @@ def started_at(hosts):
         for name, unit in DAEMONS}
 
 
-def test_too_far_a_target_stops_before_any_host_changes(primary, backup, computes):
-    hosts = {"hactl1": primary, "hactl2": backup, "hac1": computes[0], "hac2": computes[1]}
+@pytest.fixture(scope="module")
+def hosts(primary, backup, computes):
+    return {"hactl1": primary, "hactl2": backup, "hac1": computes[0], "hac2": computes[1]}
+
+
+def test_too_far_a_target_stops_before_any_host_changes(primary, hosts):
     installed = primary.check_output("sinfo --version").split()[1]
     target = "25.11" if installed < "24" else "27.05"
     before = started_at(hosts)
@@ -33,8 +39,7 @@ def test_too_far_a_target_stops_before_any_host_changes(primary, backup, compute
     assert started_at(hosts) == before
 
 
-def test_same_version_upgrade_keeps_order_and_jobs(primary, backup, computes, client):
-    hosts = {"hactl1": primary, "hactl2": backup, "hac1": computes[0], "hac2": computes[1]}
+def test_same_version_upgrade_keeps_order_and_jobs(primary, hosts, client):
     job = submit(client, "--nodes=1 --time=10 --wrap='sleep 90'")
     wait_for("job %s running" % job,
              lambda: client.run("squeue --noheader --format=%%T --jobs=%s", job).stdout.strip() == "RUNNING", 60)
