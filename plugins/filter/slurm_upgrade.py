@@ -53,19 +53,23 @@ def slurm_upgrade_path(installed, target):
 
 
 def slurm_upgrade_errors(installed, target):
-    """Why an upgrade to ``target`` is not supported, one message per host; [] when it is.
+    """Why an upgrade to ``target`` is not supported: one message per installed version, naming its
+    hosts; [] when it is supported.
 
     ``installed`` is a mapping of host to its installed version (or one version).
     """
     if not isinstance(installed, dict):
         installed = {"installed": installed}
+    hosts_by_version = {}
+    for host, version in sorted(installed.items()):
+        hosts_by_version.setdefault(str(version), []).append(host)
     window = slurm_upgrade_window(target)
     errors = []
-    for host, version in sorted(installed.items()):
+    for version, hosts in sorted(hosts_by_version.items(), key=lambda item: item[1][0]):
         try:
             path = slurm_upgrade_path(version, target)
         except AnsibleFilterError as error:
-            errors.append("%s: %s" % (host, error.message))
+            errors.append("%s: %s" % (", ".join(hosts), error.message))
             continue
         if len(path) > window:
             release = slurm_release(target)
@@ -74,7 +78,7 @@ def slurm_upgrade_errors(installed, target):
             errors.append(
                 "%s: Slurm %s cannot be upgraded to %s in one step: %s accepts upgrades only from the %d prior major "
                 "releases (%s). Upgrade to %s first." % (
-                    host, version, release, release, window, ", ".join(accepted), _furthest_step(path)))
+                    ", ".join(hosts), version, release, release, window, ", ".join(accepted), _furthest_step(path)))
     return errors
 
 

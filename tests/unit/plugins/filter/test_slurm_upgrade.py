@@ -92,5 +92,12 @@ def test_one_message_per_bad_host_and_for_downgrades():
     assert "not a Slurm version" in errors[1]
 
 
+def test_hosts_with_the_same_version_share_one_message():
+    errors = slurm_upgrade_errors({"ctl1": "22.05.8-1", "c1": "22.05.8-1", "c2": "23.02.1-1"}, "25.05")
+    assert len(errors) == 2
+    assert errors[0].startswith("c1, ctl1: Slurm 22.05.8-1 cannot be upgraded")
+    assert errors[1].startswith("c2: Slurm 23.02.1-1 cannot be upgraded")
+
+
 def test_single_version_input():
     assert slurm_upgrade_errors("22.05.8", "25.11")[0].startswith("installed: ")
