@@ -13,4 +13,7 @@ if ! docker info >/dev/null 2>&1; then
   done
 fi
 docker info >/dev/null 2>&1 || { echo "dockerd did not start; see /var/log/dockerd.log" >&2; tail -20 /var/log/dockerd.log >&2; exit 1; }
+# Every systemd container takes inotify instances from the host's per-user budget (128 by default):
+# with a dozen containers, new ones fail to boot ("Failed to create control group inotify object").
+if (( $(sysctl -n fs.inotify.max_user_instances) < 1024 )); then sysctl -qw fs.inotify.max_user_instances=1024; fi
 echo "docker engine $(docker version --format '{{.Server.Version}}') is running"
