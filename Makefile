@@ -15,12 +15,13 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 
 .PHONY: forget-installed-copies
-.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all build bench cache-destroy clean
+.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-day2 molecule-all build bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
 	@echo "make lab-destroy  remove the lab's containers, network and volumes"
 	@echo "make test         lint, sanity, unit tests and the default Molecule scenario"
+	@echo "make molecule-day2  the day2 Molecule scenario (rolling maintenance, adding nodes, jobs survive)"
 	@echo "make test-all     make test plus the slower scenarios (Debian 12 platform)"
 	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make bench        run the benchmark scripts"
@@ -71,6 +72,10 @@ sanity: venv
 
 molecule: venv images forget-installed-copies
 	$(BIN)/molecule test -s default
+
+# Day-2 operations: jobs surviving changes, rolling maintenance, adding a node, secrets (docs/day2.md).
+molecule-day2: venv images forget-installed-copies
+	$(BIN)/molecule test -s day2
 
 molecule-all: venv docker forget-installed-copies
 	bash images/build.sh bookworm
