@@ -15,6 +15,8 @@ SCENARIO = os.path.join(PROJECT, "molecule", "day2")
 ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 CONTROLLER = "d2ctl1"
 NODES = ("d2c1", "d2c2")
+# The -vvv log of the re-converge in test_1_jobs_survive.py, read by test_2_secrets.py.
+CONVERGE_LOG = "/tmp/hpcstack-day2-converge-vvv.log"
 
 
 def host(name):
@@ -87,3 +89,20 @@ def node_state(ctl, name):
     out = ctl.check_output("sinfo -h -N -n %s -o '%%T|%%E'" % name).strip().splitlines()[0]
     state, reason = out.split("|", 1)
     return state, reason
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_stale_converge_log():
+    """test_2_secrets.py must read this run's log, never an older one."""
+    if os.path.exists(CONVERGE_LOG):
+        os.remove(CONVERGE_LOG)
+
+
+def wait_node_state(ctl, name, state, timeout=90):
+    """Wait until sinfo shows the node in ``state`` (e.g. idle); return (state, reason)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        current = node_state(ctl, name)
+        if current[0] == state or time.monotonic() > deadline:
+            return current
+        time.sleep(2)

@@ -5,20 +5,18 @@ change, checks the job is still running, releases it and checks its accounting r
 (State COMPLETED, ExitCode 0:0). The re-converge log (-vvv) is kept for test_2_secrets.py.
 """
 
+import json
 import os
 import re
 import time
 
-from conftest import SCENARIO, host, node_state, playbook
+from conftest import CONVERGE_LOG, SCENARIO, host, node_state, playbook
 
-CONVERGE_LOG = "/tmp/hpcstack-day2-converge-vvv.log"
 JOB_NODE = "d2c1"
-
 
 def _finish(job):
     job.wait_for("RUNNING", timeout=5)
     assert job.release() == "COMPLETED|0:0"
-
 
 def test_job_survives_a_full_reconverge(job):
     running = job(JOB_NODE, "reconverge")
@@ -26,7 +24,6 @@ def test_job_survives_a_full_reconverge(job):
     print("re-converge of site.yml with a job running: %.0f s" % seconds)
     assert "failed=0" in result.stdout
     _finish(running)
-
 
 def test_job_survives_a_reconfigure(ctl, job):
     """A slurm.conf setting that needs no restart is applied with `scontrol reconfigure`."""
@@ -39,14 +36,12 @@ def test_job_survives_a_reconfigure(ctl, job):
     assert "ReturnToService=1" in host(JOB_NODE).file("/etc/slurm/slurm.conf").content_string
     _finish(running)
 
-
 def test_job_survives_a_slurmd_restart(job):
     running = job(JOB_NODE, "slurmd-restart")
     host(JOB_NODE).check_output("systemctl restart slurmd")
     time.sleep(3)
     assert host(JOB_NODE).service("slurmd").is_running
     _finish(running)
-
 
 def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     """Rolling maintenance of every node: d2c1 (admin-drained, running the job) is skipped and
@@ -55,8 +50,8 @@ def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     ctl.check_output("scontrol update nodename=%s state=drain reason='disk check by admin'" % JOB_NODE)
     marker_dir = str(tmp_path)
     action = os.path.join(SCENARIO, "maintenance_marker.yml")
-    result, _ = playbook("rolling_maintenance.yml", "-e", "rolling_action=" + action, "-e", "rolling_reason=day2 test",
-                         "-e", "marker_dir=" + marker_dir)
+    extra = {"rolling_action": action, "rolling_reason": "day2 test", "marker_dir": marker_dir}
+    result, _ = playbook("rolling_maintenance.yml", "-e", json.dumps(extra))
     assert "is drained for another reason (disk check by admin)" in result.stdout
     # The action ran on d2c2 only, while it was drained with the maintenance reason.
     assert sorted(os.listdir(marker_dir)) == ["d2c2"]
@@ -66,7 +61,6 @@ def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     assert node_state(ctl, JOB_NODE) == ("draining", "disk check by admin")
     ctl.check_output("scontrol update nodename=%s state=resume" % JOB_NODE)
     _finish(running)
-
 
 def test_drain_timeout_stops_the_run_and_touches_no_other_node(ctl, job):
     running = job(JOB_NODE, "drain-timeout")

@@ -8,8 +8,7 @@ import os
 
 import pytest
 
-from conftest import CONTROLLER, NODES, host
-from test_1_jobs_survive import CONVERGE_LOG
+from conftest import CONTROLLER, CONVERGE_LOG, NODES, host
 
 ALL = (CONTROLLER,) + NODES
 # (path, owner, mode, hosts that must have it, hosts that must not)

@@ -5,7 +5,7 @@ Runs last: afterwards the cluster has three compute nodes.
 
 import os
 
-from conftest import CONTROLLER, INVENTORY, NODES, SCENARIO, host, node_state, playbook
+from conftest import CONTROLLER, INVENTORY, NODES, SCENARIO, host, playbook, wait_node_state
 
 NEW = "d2c3"
 
@@ -38,7 +38,7 @@ def test_add_a_node_while_a_job_runs(ctl, job, tmp_path):
         assert {name: host(name).check_output("systemctl show -p ActiveEnterTimestamp slurmd") for name in NODES} == started
     running.wait_for("RUNNING", timeout=5)
     # The new node takes jobs.
-    assert node_state(ctl, NEW)[0] == "idle"
+    assert wait_node_state(ctl, NEW, "idle")[0] == "idle"
     on_new = job(NEW, "on-new-node")
     assert on_new.release() == "COMPLETED|0:0"
     assert running.release() == "COMPLETED|0:0"
