@@ -49,7 +49,7 @@ def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     running = job(JOB_NODE, "maintenance")
     ctl.check_output("scontrol update nodename=%s state=drain reason='disk check by admin'" % JOB_NODE)
     marker_dir = str(tmp_path)
-    action = os.path.join(SCENARIO, "maintenance_marker.yml")
+    action = os.path.join(SCENARIO, "tasks", "maintenance_marker.yml")
     extra = {"rolling_action": action, "rolling_reason": "day2 test", "marker_dir": marker_dir}
     result, _ = playbook("rolling_maintenance.yml", "-e", json.dumps(extra))
     assert "is drained for another reason (disk check by admin)" in result.stdout

@@ -15,7 +15,7 @@ def _inventory_with_new_node(directory):
     for name in os.listdir(INVENTORY):
         if name != "cluster.yml":
             os.symlink(os.path.realpath(os.path.join(INVENTORY, name)), os.path.join(directory, name))
-    os.symlink(os.path.join(SCENARIO, "cluster-3-nodes.yml"), os.path.join(directory, "cluster.yml"))
+    os.symlink(os.path.join(SCENARIO, "inventory", "cluster-3-nodes.yml"), os.path.join(directory, "cluster.yml"))
     return directory
 
 
