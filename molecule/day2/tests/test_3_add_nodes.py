@@ -32,7 +32,7 @@ def test_add_a_node_while_a_job_runs(ctl, job, tmp_path):
     # Every Slurm host has the controller's slurm.conf, though only d2c3 got the full roles.
     wanted = _checksum(CONTROLLER)
     assert {name: _checksum(name) for name in NODES + (NEW,)} == {name: wanted for name in NODES + (NEW,)}
-    assert NEW in host(CONTROLLER).file("/etc/slurm/slurm.conf").content_string
+    assert "NodeName=d2c[1-3] " in host(CONTROLLER).file("/etc/slurm/slurm.conf").content_string
     assert "Prepare the new nodes" in result.stdout and "d2c1" not in _play_hosts(result.stdout, "Prepare the new nodes")
     if new_version:  # Slurm >= 23.11 takes new nodes with `scontrol reconfigure`: no daemon restart
         assert {name: host(name).check_output("systemctl show -p ActiveEnterTimestamp slurmd") for name in NODES} == started
