@@ -10,7 +10,7 @@ import os
 import re
 import time
 
-from conftest import CONVERGE_LOG, SCENARIO, host, node_state, playbook
+from conftest import CONVERGE_LOG, SCENARIO, host, node_state, playbook, wait_node_state
 
 JOB_NODE = "d2c1"
 
@@ -62,7 +62,8 @@ def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     assert sorted(os.listdir(marker_dir)) == ["d2c2"]
     with open(os.path.join(marker_dir, "d2c2")) as handle:
         assert handle.read().strip() == "drained|hpcstack-maintenance: day2 test"
-    assert node_state(ctl, "d2c2") == ("idle", "none")
+    # A restarted slurmctld shows nodes as not responding ("idle*") until its next ping.
+    assert wait_node_state(ctl, "d2c2", "idle") == ("idle", "none")
     assert node_state(ctl, JOB_NODE) == ("draining", "disk check by admin")
     ctl.check_output("scontrol update nodename=%s state=resume" % JOB_NODE)
     _finish(running)
