@@ -15,14 +15,15 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 
 .PHONY: forget-installed-copies
-.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-all molecule-ha build bench cache-destroy clean
+.PHONY: help venv docker images lab lab-destroy lab-shell test test-all lint sanity unit molecule molecule-ha molecule-day2 molecule-all build bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
 	@echo "make lab-destroy  remove the lab's containers, network and volumes"
 	@echo "make test         lint, sanity, unit tests and the default Molecule scenario"
-	@echo "make test-all     make test plus the slower scenarios (Debian 12 platform)"
+	@echo "make test-all     make test plus the slower scenarios: ha, day2, default on Debian 12"
 	@echo "make molecule-ha  the controller HA scenario: failover, slurmdbd outage, backup/restore, upgrade"
+	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make bench        run the benchmark scripts"
 
@@ -77,6 +78,10 @@ molecule: venv images forget-installed-copies
 molecule-ha: venv images forget-installed-copies
 	$(BIN)/molecule test -s ha
 
+# Day-2 operations: jobs surviving changes, rolling maintenance, adding a node, secrets (docs/day2.md).
+molecule-day2: venv images forget-installed-copies
+	$(BIN)/molecule test -s day2
+
 molecule-all: venv docker forget-installed-copies
 	bash images/build.sh bookworm
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
@@ -85,7 +90,7 @@ test: venv
 	@bash tests/run.sh lint sanity unit molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit molecule molecule-all
+	@bash tests/run.sh lint sanity unit molecule molecule-ha molecule-day2 molecule-all
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .

@@ -66,6 +66,14 @@ options:
       - Seconds between two checks with O(wait=true).
     type: int
     default: 5
+  reason_prefix:
+    description:
+      - With V(undrain) or V(resume), change only the nodes whose reason starts with this text;
+        the others (for example drained by an administrator for another reason) are left as they
+        are and listed in RV(skipped_nodes). Pairs with a O(reason) that starts with it when
+        draining, as in C(playbooks/rolling_maintenance.yml).
+    type: str
+    version_added: 0.1.0
 notes:
   - Supports check mode and diff mode (before and after state of each changed node).
 seealso:
@@ -93,6 +101,12 @@ EXAMPLES = r"""
   hpcstack.cluster.slurm_node:
     name: [node01, node02]
     state: resume
+
+- name: Resume only the nodes this maintenance drained, not those drained for another reason
+  hpcstack.cluster.slurm_node:
+    name: node[01-16]
+    state: resume
+    reason_prefix: "hpcstack-maintenance:"
 """
 
 RETURN = r"""
@@ -108,6 +122,12 @@ changed_nodes:
   type: list
   elements: str
   sample: [node01, node02]
+skipped_nodes:
+  description: Nodes left alone because their reason does not start with O(reason_prefix).
+  returned: always
+  type: list
+  elements: str
+  sample: [node03]
 nodes:
   description: State of the nodes at the end (after waiting), as returned by M(hpcstack.cluster.slurm_info).
   returned: always
@@ -133,6 +153,7 @@ def main():
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=600),
             wait_sleep=dict(type="int", default=5),
+            reason_prefix=dict(type="str"),
             **SCONTROL_ARGS
         ),
         required_if=[("state", "drain", ["reason"]), ("state", "down", ["reason"])],
@@ -140,11 +161,14 @@ def main():
     )
     p = module.params
     scontrol = Scontrol(runner(module), p["scontrol_path"])
-    result = dict(changed=False, commands=scontrol.commands, changed_nodes=[])
+    result = dict(changed=False, commands=scontrol.commands, changed_nodes=[], skipped_nodes=[])
     try:
         names = scontrol.hostnames(p["name"])
         nodes = scontrol.nodes(names)
         todo = [n for n in nodes if not node_in_state(n, p["state"])]
+        if p["reason_prefix"] is not None and p["state"] in ("undrain", "resume"):
+            result["skipped_nodes"] = [n["name"] for n in todo if not n["reason"].startswith(p["reason_prefix"])]
+            todo = [n for n in todo if n["name"] not in result["skipped_nodes"]]
         result["changed_nodes"] = [n["name"] for n in todo]
         if todo:
             args = scontrol.node_command(result["changed_nodes"], p["state"], p["reason"], p["next_state"], p["asap"])
@@ -156,8 +180,9 @@ def main():
         if module._diff:
             result["diff"] = dict(before=dict((n["name"], node_summary(n)) for n in todo),
                                   after=dict((n["name"], p["state"]) for n in todo))
-        if p["wait"] and not module.check_mode:
-            settled, nodes = scontrol.wait_nodes(names, p["state"], p["wait_timeout"], p["wait_sleep"])
+        waited = [n for n in names if n not in result["skipped_nodes"]]
+        if p["wait"] and waited and not module.check_mode:
+            settled, nodes = scontrol.wait_nodes(waited, p["state"], p["wait_timeout"], p["wait_sleep"])
             if not settled:
                 result["nodes"] = nodes
                 pending = ", ".join("%s is %s" % (n["name"], node_summary(n)) for n in nodes)

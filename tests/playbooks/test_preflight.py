@@ -55,6 +55,25 @@ def _node(**changes):
     return [node]
 
 
+def _partition(**changes):
+    return dict(MODEL["slurm_partitions"][0], **changes)
+
+
+# A cluster spec (inventory plugin hpcstack.cluster.cluster) instead of hosts.yml and the model variables.
+SPEC = {
+    "plugin": "hpcstack.cluster.cluster",
+    "cluster_name": "test",
+    "controllers": ["ctl1"],
+    "hosts": {"ctl1": {"address": "10.0.0.10"}},
+    "nodes": [dict(MODEL["slurm_nodes"][0], names="c[1-2]", address="10.0.0.101")],
+    "partitions": MODEL["slurm_partitions"],
+}
+
+
+def _spec(**changes):
+    return {"cluster_spec": dict(copy.deepcopy(SPEC), **changes)}
+
+
 # (case id, group vars, hosts override or None, text the error must contain)
 CASES = [
     ("node-in-no-partition",
@@ -95,18 +114,47 @@ CASES = [
     ("health-disk-threshold-not-a-number",
      _with(node_health_disk_free=[{"path": "/tmp", "min_free_mb": "lots"}]), None, "min_free_mb"),
     ("lmod-modulepath-not-a-list", _with(lmod_bashrc="perhaps"), None, "lmod_bashrc"),
+    ("hostlist-does-not-parse", _with(slurm_nodes=_node(names="c[1-")), None, "invalid hostlist expression 'c[1-'"),
+    ("node-defined-twice", _with(slurm_nodes=_node() + _node(names="c2")), None, "nodes c2 are already defined by slurm_nodes[0]"),
+    ("partition-name-used-twice",
+     _with(slurm_partitions=MODEL["slurm_partitions"] + [_partition(default=False)]),
+     None, "partition name debug is already used by slurm_partitions[0]"),
+    ("partition-lists-a-node-twice", _with(slurm_partitions=[_partition(nodes="c[1-2],c1")]), None, "nodes lists c1 more than once"),
+    ("real-memory-zero", _with(slurm_nodes=_node(real_memory=0)), None, "real_memory must be at least 1"),
+    ("real-memory-with-unit", _with(slurm_nodes=_node(real_memory="1G")), None, "real_memory must be an integer"),
+    ("node-key-misspelt", _with(slurm_nodes=_node(cpu=2)), None, "unknown key cpu"),
+    ("partition-state-unknown", _with(slurm_partitions=[_partition(state="BROKEN")]), None, "state must be one of"),
+    ("max-time-unquoted", _with(slurm_partitions=[_partition(max_time=3600)]), None, "must be a quoted string such as"),
+    ("port-out-of-range", _with(slurm_slurmd_port=70000), None, "Ports must be 1 to 65535"),
+    ("ports-collide", _with(slurm_slurmd_port=6817), None, "slurmctld, slurmd and slurmdbd each need their own"),
+    ("external-database-without-password", _with(slurmdbd_storage_host="db.example.org"), {"slurmdbd": ["ctl1"]},
+     "slurmdbd_storage_host db.example.org is not in the inventory"),
+    ("spec-duplicate-address", {}, _spec(hosts={"ctl1": {"address": "10.0.0.102"}}),
+     "address 10.0.0.102 of c2 is already the address of ctl1"),
+    ("spec-unknown-key", {}, _spec(controller=["ctl1"]), "unknown key controller"),
+    ("spec-unknown-node-in-partition", {}, _spec(partitions=[_partition(nodes="c[1-3]")]),
+     "nodes c3 are not defined in nodes"),
 ]
 
 
 def _write_inventory(directory, group_vars, hosts_override):
-    hosts = copy.deepcopy(HOSTS)
-    for group, members in (hosts_override or {}).items():
-        hosts["all"]["children"][group] = {"hosts": {name: {} for name in members}}
-    with open(os.path.join(directory, "hosts.yml"), "w") as handle:
-        yaml.safe_dump(hosts, handle)
+    hosts_override = dict(hosts_override or {})
+    spec = hosts_override.pop("cluster_spec", None)
+    if spec:
+        _dump(os.path.join(directory, "cluster.yml"), spec)
+        group_vars = dict(group_vars, **HOSTS["all"]["vars"])
+    else:
+        hosts = copy.deepcopy(HOSTS)
+        for group, members in hosts_override.items():
+            hosts["all"]["children"][group] = {"hosts": {name: {} for name in members}}
+        _dump(os.path.join(directory, "hosts.yml"), hosts)
     os.makedirs(os.path.join(directory, "group_vars"))
-    with open(os.path.join(directory, "group_vars", "all.yml"), "w") as handle:
-        yaml.safe_dump(group_vars, handle)
+    _dump(os.path.join(directory, "group_vars", "all.yml"), group_vars)
+
+
+def _dump(path, data):
+    with open(path, "w") as handle:
+        yaml.safe_dump(data, handle)
 
 
 def _run_site(tmp_path, group_vars, hosts_override=None):

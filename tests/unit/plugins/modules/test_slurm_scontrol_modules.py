@@ -103,3 +103,19 @@ def test_reservation_lifecycle(run_module, version):
     assert not out["changed"] and out["reservation"]["duration"] == 120
     out = run_module(slurm_reservation, dict(name="maint", state="absent"), runner)
     assert out["commands"] == ["scontrol delete reservation=maint"] and runner.changes()
+
+
+@pytest.mark.parametrize("prefix, changed", [("rec", True), ("hpcstack-maintenance:", False)])
+def test_resume_with_reason_prefix_leaves_other_reasons_alone(run_module, prefix, changed):
+    runner = nodes_runner("22.05", "show_node_drained")  # drained with reason "rec"
+    out = run_module(slurm_node, dict(name="rec", state="resume", reason_prefix=prefix), runner)
+    assert out["changed"] is changed
+    assert out["skipped_nodes"] == ([] if changed else ["rec"])
+    assert bool(runner.changes()) is changed
+
+
+def test_resume_wait_ignores_skipped_nodes(run_module):
+    runner = nodes_runner("22.05", "show_node_drained")
+    with mock.patch("time.sleep") as sleep:
+        out = run_module(slurm_node, dict(name="rec", state="resume", reason_prefix="other", wait=True, wait_timeout=0), runner)
+    assert not out.get("failed") and out["skipped_nodes"] == ["rec"] and sleep.call_count == 0
