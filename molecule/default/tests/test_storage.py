@@ -85,7 +85,7 @@ def test_job_output_on_shared_home_is_readable_on_login(login, job_file):
 
 def nfs_run(host, command, attempts=40):
     """Run a libnfs command, waiting out the server's grace period after a (re)start (NFS4ERR_GRACE)."""
-    for _ in range(attempts):
+    for _attempt in range(attempts):
         result = host.run(command)
         if "NFS4ERR_GRACE" not in result.stdout + result.stderr:
             break
