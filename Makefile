@@ -25,6 +25,7 @@ help:
 	@echo "make molecule-ha  the controller HA scenario: failover, slurmdbd outage, backup/restore, upgrade"
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make build        build the collection tarball into .cache/dist"
+	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -87,10 +88,10 @@ molecule-all: venv docker forget-installed-copies
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
 test: venv
-	@bash tests/run.sh lint sanity unit molecule
+	@bash tests/run.sh lint sanity unit role-readmes-check molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit role-readmes-check molecule molecule-ha molecule-day2 molecule-all
 
 build: venv
 	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
@@ -105,3 +106,13 @@ cache-destroy: docker
 
 clean:
 	rm -rf .cache
+
+# ---- Publishing (docs/releasing.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
+.PHONY: role-readmes role-readmes-check
+
+# Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
+role-readmes: venv
+	$(PY) tools/role_readme.py
+
+role-readmes-check: venv
+	$(PY) tools/role_readme.py --check
