@@ -26,6 +26,7 @@ help:
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
+	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -88,13 +89,13 @@ molecule-all: venv docker forget-installed-copies
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
 test: venv
-	@bash tests/run.sh lint sanity unit role-readmes-check molecule
+	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit role-readmes-check molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit package molecule molecule-ha molecule-day2 molecule-all
 
 build: venv
-	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
+	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
 
 bench: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -108,7 +109,13 @@ clean:
 	rm -rf .cache
 
 # ---- Publishing (docs/releasing.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
-.PHONY: role-readmes role-readmes-check
+.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check
+VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
+DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
+
+# Every publishing check, each a stage (tests/run.sh); each builds the tarball afresh (~2 s).
+package: venv
+	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check
 
 # Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
 role-readmes: venv
@@ -116,3 +123,16 @@ role-readmes: venv
 
 role-readmes-check: venv
 	$(PY) tools/role_readme.py --check
+
+# galaxy.yml's dependencies = what the tarball uses; ranges hold the lowest supported ansible's versions.
+galaxy-deps: build
+	$(PY) tools/collection_deps.py check $(DIST) --end lower
+
+# galaxy-importer on the tarball, only the declared dependencies visible: no errors, no warnings.
+galaxy-import: build
+	bash tests/release/galaxy_import.sh $(CURDIR)/$(VENV) $(DIST)
+
+# The tarball's contents; installed into an empty project with its declared dependencies only,
+# every shipped playbook and role passes --syntax-check.
+install-check: build
+	bash tests/release/install_check.sh $(CURDIR)/$(VENV) $(DIST)

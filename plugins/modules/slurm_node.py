@@ -15,7 +15,7 @@ description:
   - Puts Slurm nodes into a state with C(scontrol update) or C(scontrol reboot), changing only
     the nodes not already in it, all in one command.
   - With O(wait=true) after V(drain), waits until the nodes are drained (no jobs left, Slurm's
-    DRAINED rather than DRAINING), in the manner of C(kubernetes.core.k8s_drain).
+    DRAINED rather than DRAINING), as a Kubernetes node drain does.
 author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
@@ -77,7 +77,13 @@ options:
 notes:
   - Supports check mode and diff mode (before and after state of each changed node).
 seealso:
-  - module: kubernetes.core.k8s_drain
+  - module: hpcstack.cluster.slurm_reservation
+    description: Reserve nodes for a maintenance window instead of draining them now.
+  - module: hpcstack.cluster.slurm_info
+    description: Read node states and reasons.
+  - name: scontrol update NodeName State
+    description: The node states Slurm accepts and what they do.
+    link: https://slurm.schedmd.com/scontrol.html#OPT_State_1
 """
 
 EXAMPLES = r"""
