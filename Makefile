@@ -109,13 +109,13 @@ clean:
 	rm -rf .cache
 
 # ---- Publishing (docs/releasing.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
-.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check
+.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee
 VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
 
 # Every publishing check, each a stage (tests/run.sh); each builds the tarball afresh (~2 s).
 package: venv
-	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check
+	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check ee
 
 # Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
 role-readmes: venv
@@ -136,3 +136,8 @@ galaxy-import: build
 # every shipped playbook and role passes --syntax-check.
 install-check: build
 	bash tests/release/install_check.sh $(CURDIR)/$(VENV) $(DIST)
+
+# Execution environment build context (.cache/ee/context) from ee/execution-environment.yml, checked;
+# the image itself needs a registry for its base image (ansible-builder build, elsewhere).
+ee: build
+	bash tests/release/ee_check.sh $(CURDIR)/$(VENV) $(DIST)
