@@ -26,7 +26,8 @@ help:
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
-	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs"
+	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs lint"
+	@echo "make docs         the HTML docs site (plugins, modules, roles, docs/*.md) in .cache/docs/html"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -92,7 +93,7 @@ test: venv
 	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit package molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit package docs molecule molecule-ha molecule-day2 molecule-all
 
 build: venv
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
@@ -109,13 +110,13 @@ clean:
 	rm -rf .cache
 
 # ---- Publishing (docs/releasing.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
-.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee
+.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee docs-lint docs
 VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
 
 # Every publishing check, each a stage (tests/run.sh); each builds the tarball afresh (~2 s).
 package: venv
-	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check ee
+	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check ee docs-lint
 
 # Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
 role-readmes: venv
@@ -141,3 +142,12 @@ install-check: build
 # the image itself needs a registry for its base image (ansible-builder build, elsewhere).
 ee: build
 	bash tests/release/ee_check.sh $(CURDIR)/$(VENV) $(DIST)
+
+# Plugin, module and role docs as docs.ansible.com renders them, strict: references only to this
+# collection, its dependencies and ansible.builtin (--validate-collection-refs all takes 8 min).
+docs-lint: venv
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
+	  --validate-collection-refs dependent --disallow-unknown-collection-refs .
+
+docs: venv
+	bash tools/docs_site.sh $(CURDIR)/$(VENV)

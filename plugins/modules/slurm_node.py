@@ -20,6 +20,8 @@ author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.scontrol
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.scontrol_group
 options:
   name:
     description:
@@ -75,7 +77,7 @@ options:
     type: str
     version_added: 0.1.0
 notes:
-  - Supports check mode and diff mode (before and after state of each changed node).
+  - The diff shows the state before and after of each changed node.
 seealso:
   - module: hpcstack.cluster.slurm_reservation
     description: Reserve nodes for a maintenance window instead of draining them now.
