@@ -28,6 +28,7 @@ help:
 	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
 	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs lint"
 	@echo "make docs         the HTML docs site (plugins, modules, roles, docs/*.md) in .cache/docs/html"
+	@echo "make unit-newest sanity-newest  unit tests and sanity on the newest ansible-core (docs/support.md)"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -93,7 +94,7 @@ test: venv
 	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit package docs molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-all
 
 build: venv
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
@@ -109,14 +110,15 @@ cache-destroy: docker
 clean:
 	rm -rf .cache
 
-# ---- Publishing (docs/releasing.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
-.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee docs-lint docs
+# ---- Publishing (docs/support.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
+.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee docs-lint docs changelog
+.PHONY: venv-newest unit-newest sanity-newest galaxy-deps-newest
 VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
 
 # Every publishing check, each a stage (tests/run.sh); each builds the tarball afresh (~2 s).
 package: venv
-	@bash tests/run.sh role-readmes-check galaxy-deps galaxy-import install-check ee docs-lint
+	@bash tests/run.sh role-readmes-check changelog galaxy-deps galaxy-import install-check ee docs-lint
 
 # Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
 role-readmes: venv
@@ -151,3 +153,32 @@ docs-lint: venv
 
 docs: venv
 	bash tools/docs_site.sh $(CURDIR)/$(VENV)
+
+# Changelog fragments are valid and CHANGELOG.rst is what changelogs/changelog.yaml gives
+# (a release: antsibull-changelog release, docs/support.md).
+changelog: venv
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-changelog lint
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-changelog generate --output $(CURDIR)/.cache/CHANGELOG.rst
+	@cmp -s CHANGELOG.rst .cache/CHANGELOG.rst || { diff -u CHANGELOG.rst .cache/CHANGELOG.rst; \
+	  echo "CHANGELOG.rst differs from changelogs/changelog.yaml: antsibull-changelog generate" >&2; exit 1; }
+
+# The newest supported ansible-core (docs/support.md): a second venv on a newer Python with the
+# same requirements except the `ansible` package, which tests/requirements-newest.txt names.
+PYTHON_NEWEST ?= python3.13
+VENV_NEWEST   ?= .cache/venv-newest
+$(VENV_NEWEST)/.installed: requirements.txt tests/requirements-newest.txt
+	@test -x $(VENV_NEWEST)/bin/python || $(PYTHON_NEWEST) -m venv $(VENV_NEWEST)
+	@grep -vE '^ansible([<>=! ]|$$)' requirements.txt | cat - tests/requirements-newest.txt >$(VENV_NEWEST)/requirements.txt
+	$(VENV_NEWEST)/bin/pip install -q --disable-pip-version-check -r $(VENV_NEWEST)/requirements.txt
+	@touch $@
+
+venv-newest: $(VENV_NEWEST)/.installed $(COLL_LINK)
+
+unit-newest: venv-newest
+	cd $(COLL_LINK) && $(CURDIR)/$(VENV_NEWEST)/bin/python -m pytest -q tests/unit tests/playbooks
+
+sanity-newest: venv-newest
+	bash tests/sanity/run.sh $(CURDIR)/$(VENV_NEWEST)
+
+galaxy-deps-newest: venv-newest build
+	$(VENV_NEWEST)/bin/python tools/collection_deps.py check $(DIST) --end upper

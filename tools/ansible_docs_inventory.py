@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write an offline intersphinx inventory of the docs.ansible.com targets the generated pages link to.
 
 antsibull-docs' pages reference labels of the Ansible docs (common return values, configuration
@@ -7,7 +6,7 @@ download docs.ansible.com's objects.inv; this writes the few targets used, with 
 so the docs build offline and strict. A page that references another label fails the build
 ("undefined label"): add it to LABELS.
 
-    tools/ansible_docs_inventory.py OUT.inv
+    python tools/ansible_docs_inventory.py OUT.inv
 """
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
-#!/usr/bin/env python3
 """The collections hpcstack.cluster depends on: declared in galaxy.yml, used by the shipped content.
 
-    tools/collection_deps.py check TARBALL --end lower|upper
+    python tools/collection_deps.py check TARBALL --end lower|upper
         Fails unless galaxy.yml's `dependencies` are exactly the collections the files in TARBALL
         (the built collection) use, and each range has one lower (>=) and one upper (<) bound
         that the `ansible` package of this Python was tested at:
@@ -11,7 +10,7 @@
                        bound is the next major version after it.
         Also checks that this ansible-core satisfies meta/runtime.yml's requires_ansible.
 
-    tools/collection_deps.py requirements OUT [--tarball TARBALL]
+    python tools/collection_deps.py requirements OUT [--tarball TARBALL]
         Writes a requirements.yml installing the declared dependencies from the copies the
         `ansible` package carries (type: dir), and TARBALL when given, for
         `ansible-galaxy collection install --offline` (Galaxy is not reachable here). The

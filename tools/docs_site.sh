@@ -31,8 +31,9 @@ cd "$src"
 chmod og-w rst
 antsibull-docs --config-file antsibull-docs.cfg collection --cleanup everything --fail-on-error \
   --use-current --squash-hierarchy --dest-dir rst hpcstack.cluster >/dev/null
-# The guides: docs/ as it is (relative links between guides keep working).
+# The guides: docs/ as it is, next to the changelog as in the repository (relative links work).
 cp -r "$repo/docs" rst/guides
+cp "$repo/CHANGELOG.rst" rst/CHANGELOG.rst
 cat >>rst/index.rst <<'RST'
 
 Guides
@@ -45,6 +46,7 @@ Guides
    guides/*
    guides/runbooks/README
    guides/runbooks/*
+   CHANGELOG
 RST
 sphinx-build -M html rst "$out/build" -c . -W --keep-going -q
 ln -sfn build/html "$out/html"

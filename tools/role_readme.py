@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Generate every role's README.md from its meta/argument_specs.yml and meta/main.yml.
 
 The README is derived, never edited: a role's purpose is the short_description and description
 of its entry points in meta/argument_specs.yml (which `ansible-doc -t role` shows too), its
 variables are the entry points' options. Edit those, then run `make role-readmes`.
 
-    tools/role_readme.py [--check] [ROLES_DIR]
+    python tools/role_readme.py [--check] [ROLES_DIR]
 
 --check writes nothing and exits 1 when a README differs from what would be generated (the drift
 check of `make test`), printing a unified diff.

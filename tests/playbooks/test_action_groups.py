@@ -68,7 +68,7 @@ def run_playbook(tmp_path):
                  ANSIBLE_PYTHON_INTERPRETER=sys.executable),
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    report, _ = json.JSONDecoder().raw_decode(result.stdout)   # the timer callback prints after it
+    report, _end = json.JSONDecoder().raw_decode(result.stdout)   # the timer callback prints after it
     return {task["task"]["name"]: task["hosts"]["localhost"]["msg"] for play in report["plays"] for task in play["tasks"]}
 
 

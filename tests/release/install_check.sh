@@ -21,7 +21,7 @@ bad=0
 for path in "${top[@]}"; do
   [[ " $expected " == *" $path "* ]] || { echo "unexpected top-level path in the tarball: $path (ship it: add it to tests/release/install_check.sh; or add it to galaxy.yml build_ignore)" >&2; bad=1; }
 done
-for path in README.md LICENSE meta/runtime.yml meta/execution-environment.yml meta/ee-requirements.txt bindep.txt; do
+for path in README.md LICENSE CHANGELOG.rst meta/runtime.yml meta/execution-environment.yml meta/ee-requirements.txt bindep.txt; do
   tar tzf "$tarball" "$path" >/dev/null 2>&1 || { echo "missing from the tarball: $path" >&2; bad=1; }
 done
 if tar tzf "$tarball" | grep -E '^(playbooks|inventories)/lab/|(^|/)(molecule|tests)/' >&2; then
