@@ -29,6 +29,7 @@ help:
 	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs lint"
 	@echo "make docs         the HTML docs site (plugins, modules, roles, docs/*.md) in .cache/docs/html"
 	@echo "make unit-newest sanity-newest  unit tests and sanity on the newest ansible-core (docs/support.md)"
+	@echo "make test-site-project  docs/site-project.md step by step: tarball, empty project, 3 machines, a job"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -94,7 +95,7 @@ test: venv
 	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-all test-site-project
 
 build: venv
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
@@ -112,7 +113,7 @@ clean:
 
 # ---- Publishing (docs/support.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
 .PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee docs-lint docs changelog
-.PHONY: venv-newest unit-newest sanity-newest galaxy-deps-newest
+.PHONY: venv-newest unit-newest sanity-newest galaxy-deps-newest test-site-project
 VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
 DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
 
@@ -182,3 +183,9 @@ sanity-newest: venv-newest
 
 galaxy-deps-newest: venv-newest build
 	$(VENV_NEWEST)/bin/python tools/collection_deps.py check $(DIST) --end upper
+
+# docs/site-project.md, literally: the built tarball in an empty project with its declared
+# dependencies only, a controller and two compute nodes (containers hpcsp-*, 172.31.247.0/24)
+# reached over SSH, a job as a user; the hand-written inventory gives the same model.
+test-site-project: build docker
+	flock /tmp/hpcstack-sitep.lock $(PY) tests/site_project/run.py $(CURDIR)/$(VENV) $(DIST)
