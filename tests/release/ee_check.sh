@@ -4,12 +4,8 @@
 # here: its base image (quay.io/centos/centos:stream9) comes from a registry and no registry is
 # reachable on this machine (docker pull fails); `ansible-builder build` is the step to run where
 # one is.
-set -euo pipefail
-unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH   # the Makefile's settings for the source tree
-dev_venv="${1:?usage: ee_check.sh DEV_VENV TARBALL}"
-tarball="$(realpath "${2:?usage: ee_check.sh DEV_VENV TARBALL}")"
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=tests/release/lib.sh
+source "$(dirname "$0")/lib.sh"
 work="$repo/.cache/ee"
 rm -rf "$work" && mkdir -p "$work/home"
 cd "$work"                                        # away from the source tree's ansible.cfg

@@ -5,12 +5,8 @@
 # syntax-check[unknown-module]). The importer runs in a venv without the `ansible` package, with
 # only galaxy.yml's dependencies visible (installed offline from the copies the developer venv's
 # `ansible` package carries): an undeclared dependency shows up here as it would on Galaxy.
-set -euo pipefail
-unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH   # the Makefile's settings for the source tree
-dev_venv="${1:?usage: galaxy_import.sh DEV_VENV TARBALL}"
-tarball="$(realpath "${2:?usage: galaxy_import.sh DEV_VENV TARBALL}")"
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=tests/release/lib.sh
+source "$(dirname "$0")/lib.sh"
 core="$(bash "$here/core_venv.sh" "$dev_venv")"
 work="$repo/.cache/galaxy-import"
 rm -rf "$work" && mkdir -p "$work/home"

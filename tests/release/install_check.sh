@@ -7,12 +7,8 @@
 #     meta/ee-requirements.txt but without the `ansible` package, every shipped playbook
 #     (hpcstack.cluster.<name>) and every role pass `ansible-playbook --syntax-check`, which
 #     resolves every module, action and role they name.
-set -euo pipefail
-unset ANSIBLE_CONFIG ANSIBLE_COLLECTIONS_PATH   # the Makefile's settings for the source tree
-dev_venv="${1:?usage: install_check.sh DEV_VENV TARBALL}"
-tarball="$(realpath "${2:?usage: install_check.sh DEV_VENV TARBALL}")"
-here="$(cd "$(dirname "$0")" && pwd)"
-repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=tests/release/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 # 1. Contents. A new top-level path fails here: ship it (add it below) or add it to build_ignore.
 expected="CHANGELOG.rst FILES.json LICENSE MANIFEST.json README.md bindep.txt changelogs docs inventories meta playbooks plugins programs roles"
