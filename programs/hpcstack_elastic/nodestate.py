@@ -7,6 +7,10 @@ Slurm prints the same node as ``IDLE+CLOUD+POWERED_DOWN`` (``scontrol show -o no
 ``["IDLE", "CLOUD", "POWERED_DOWN"]`` (``scontrol --json``, 23.11+); ``_slurm_data`` turns both
 into ``state="idle", flags=["cloud", "powered_down"]``. Decisions here read flags as a set, so
 new flags (``blocked`` in 24.11, ``external`` in 26.05) or a new order change nothing.
+
+NOT_RESPONDING is no problem on a powered-down node: Slurm sets it when a DOWN cloud node is
+resumed (it waits for the next registration), and such a node is scheduled and powered up like
+any other (recorded: fixtures ``returned_to_service`` then ``returned_scheduled``).
 """
 
 from __future__ import annotations
@@ -29,12 +33,13 @@ def flags(node: Mapping) -> frozenset[str]:
 def phase(node: Mapping) -> str:
     """``powering_up``, ``powering_down``, ``powered_down`` or ``up`` (running, whatever the base state).
 
-    POWER_DOWN (a power-down requested, not yet started) counts as ``up``: the instance still runs.
+    POWER_DOWN on an idle or down node (a power-down requested, SuspendProgram not yet run) counts
+    as ``powering_down``; on a busy node (PowerDownOnIdle) the node is still ``up``.
     """
     found = flags(node)
     if "powering_up" in found:
         return POWERING_UP
-    if "powering_down" in found:
+    if "powering_down" in found or ("power_down" in found and node.get("state") in ("idle", "down")):
         return POWERING_DOWN
     if "powered_down" in found:
         return POWERED_DOWN
@@ -48,13 +53,6 @@ def is_down(node: Mapping) -> bool:
 def is_unavailable(node: Mapping) -> bool:
     """DOWN, DRAIN or FAIL: the scheduler will not use the node."""
     return is_down(node) or bool(flags(node) & {"drain", "fail"})
-
-
-def stuck_not_responding(node: Mapping) -> bool:
-    """Powered down yet flagged NOT_RESPONDING (left by an interrupted power-up): a power-down clears it."""
-    found = flags(node)
-    return POWERED_DOWN in found and "not_responding" in found and POWERING_UP not in found \
-        and POWERING_DOWN not in found
 
 
 def describe(node: Mapping) -> str:

@@ -12,7 +12,6 @@ The counterpart of ParallelCluster's clustermgtd and slurm-gcp's slurmsync. One 
   without an address after ``timeouts.address`` -> terminated, node DOWN and powered down;
 - failed nodes (this program's DOWN reasons, or ResumeTimeout) -> back to service after
   ``failure_cooldown``; a DOWN one not yet powered down -> powered down;
-- a powered-down node flagged NOT_RESPONDING -> powered down again, which clears the flag;
 - a running node whose NodeAddr is not its instance's address -> NodeAddr corrected.
 
 Nodes a live resume worker is launching are left alone. Each action is one journal line.
@@ -29,8 +28,7 @@ from dataclasses import dataclass, field
 from . import journal
 from .classes import node_classes
 from .config import Config
-from .nodestate import POWERED_DOWN, POWERING_UP, RESUME_TIMEOUT_REASON, UP, describe, is_down, phase, \
-    stuck_not_responding
+from .nodestate import POWERED_DOWN, POWERING_UP, RESUME_TIMEOUT_REASON, UP, describe, is_down, phase
 from .providers import Instance, Provider, ProviderError, Providers
 from .resume import REASON_PREFIX
 from .slurm import Slurm, SlurmCommandError
@@ -90,10 +88,6 @@ class Reconciler:
                 self.state.record_failures({name: node.get("reason") or "DOWN"})
             elif now - float(since) >= self.timeouts.failure_cooldown:
                 plan.back.append(name)
-        elif stuck_not_responding(node):
-            plan.power_down.append(name)
-            plan.count("not_responding_cleared")
-            journal.action("power-down", node=name, state=describe(node), why="powered down but NOT_RESPONDING")
 
     def _powering_up(self, name: str, node: dict, instances: list, now: float, plan: Plan) -> None:
         if not instances:
@@ -122,7 +116,7 @@ class Reconciler:
         if address is not None and node.get("address") != address.ip:
             plan.addresses.append((name, address.ip, address.hostname))
             plan.count("addresses_corrected")
-            journal.action("correct-address", node=name, was=node.get("address"), now=address.ip)
+            journal.action("correct-address", node=name, state=describe(node), was=node.get("address"), now=address.ip)
         if is_down(node) and self._failed_by_us(name, node, failures):
             plan.power_down.append(name)  # a failure whose power-down did not happen
 

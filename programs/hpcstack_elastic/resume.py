@@ -120,11 +120,16 @@ class Resumer:
     def _await_addresses(self, outcomes: dict[str, Outcome]) -> None:
         """Poll for addresses not known yet; past ``timeouts.address`` the launch has failed."""
         deadline = self.clock() + self.config.timeouts.address
-        delay = 1.0
+        delay = 0.0
         while True:
             waiting = [o for o in outcomes.values() if o.instance is not None and o.instance.address is None]
             if not waiting:
                 return
+            if delay:
+                if self.clock() + delay > deadline:
+                    break
+                self.sleep(delay)
+            delay = min(delay * 2, 10.0) or 1.0
             for name in sorted({o.node_class for o in waiting}):
                 members = {o.instance.id: o for o in waiting if o.node_class == name}
                 try:
@@ -136,10 +141,6 @@ class Resumer:
                     if address is not None and instance_id in members:
                         outcome = members[instance_id]
                         outcome.instance = dataclasses.replace(outcome.instance, address=address)
-            if self.clock() + delay > deadline:
-                break
-            self.sleep(delay)
-            delay = min(delay * 2, 10.0)
         for outcome in outcomes.values():
             if outcome.instance is not None and outcome.instance.address is None:
                 self._terminate_quietly(outcome.node_class, [outcome.instance.id])

@@ -106,11 +106,24 @@ class _CachedRole(CredentialProvider):
         return self._credentials
 
 
+_SHARED: dict[str, Any] = {}
+
+
+def new_session() -> botocore.session.Session:
+    """A botocore session; all share one data loader, so the EC2 model (megabytes of JSON) is read once."""
+    session = botocore.session.get_session()
+    if "loader" in _SHARED:
+        session.register_component("data_loader", _SHARED["loader"])
+    else:
+        _SHARED["loader"] = session.get_component("data_loader")
+    return session
+
+
 class AwsClients:
     """Clients per (service, region, endpoint, role); assumed-role credentials cached per role."""
 
     def __init__(self, timeout: int = 30, parallelism: int = 16, counter: CallCounter | None = None,
-                 base_session: Callable[[], botocore.session.Session] = botocore.session.get_session) -> None:
+                 base_session: Callable[[], botocore.session.Session] = new_session) -> None:
         self.timeout = timeout
         self.parallelism = parallelism
         self.counter = counter or CallCounter()
