@@ -41,6 +41,7 @@ class Environment:
     runner: Runner | None = None
     factory: Factory | None = None
     background: Callable[[Callable[[], int]], int | None] = detach
+    hostname: str | None = None  # this controller's name in ``scontrol ping`` (default: the short host name)
 
     def slurm(self, config: Config) -> Slurm:
         return Slurm(self.runner or subprocess_runner(), config.scontrol)
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
                         % DEFAULT_PATH)
     parser.add_argument("--foreground", action="store_true", help="do the work now instead of in a detached worker")
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug messages")
+    parser.add_argument("--quiet", "-q", action="store_true", help="log warnings and errors only")
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, what in (("resume", "launch instances for nodes Slurm powers up (ResumeProgram)"),
@@ -146,7 +148,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     # Slurm removes SLURM_RESUME_FILE soon after starting the program: read it before anything else.
     resume_data, resume_problem = resume_file.read(env.environ)
     args = _parser().parse_args(argv)
-    journal.setup(detached=False, level=logging.DEBUG if args.verbose else logging.INFO)
+    journal.setup(detached=False, level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
     if resume_problem:
         journal.LOG.warning("%s (jobs are not known; all-or-nothing launches are off for this resume)",
                             resume_problem)
@@ -160,6 +162,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     except ConfigError as exc:
         journal.LOG.error("%s", exc)
         return EXIT_CONFIG
-    counts = Reconciler(config, env.slurm(config), env.providers(config), StateDir(config.state_dir)).run()
+    counts = Reconciler(config, env.slurm(config), env.providers(config), StateDir(config.state_dir),
+                        hostname=env.hostname).run()
     journal.LOG.info("reconcile: %s", "skipped" if counts is None else json.dumps(counts, sort_keys=True))
     return 0

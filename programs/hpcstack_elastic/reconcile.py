@@ -14,13 +14,15 @@ The counterpart of ParallelCluster's clustermgtd and slurm-gcp's slurmsync. One 
   ``failure_cooldown``; a DOWN one not yet powered down -> powered down;
 - a running node whose NodeAddr is not its instance's address -> NodeAddr corrected.
 
-Nodes a live resume worker is launching are left alone. Each action is one journal line.
+Nodes a live resume worker is launching are left alone. Each action is one journal line. The
+timer may run on every controller: only the one in charge (``scontrol ping``) acts.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -52,7 +54,8 @@ class Plan:
 
 class Reconciler:
     def __init__(self, config: Config, slurm: Slurm, providers: Providers, state: StateDir,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, hostname: str | None = None) -> None:
+        self.hostname = hostname or socket.gethostname().split(".")[0]
         self.config = config
         self.slurm = slurm
         self.providers = providers
@@ -197,10 +200,15 @@ class Reconciler:
         counts["returned"] = len(plan.back)
 
     def run(self) -> dict[str, int] | None:
-        """One pass under a lock; None when another reconcile is still running."""
+        """One pass under a lock; None when another reconcile runs or this host is not the controller in charge."""
         with self.state.lock("reconcile", blocking=False) as locked:
             if not locked:
                 journal.LOG.info("another reconcile is running; skipping this one")
+                return None
+            active = self.slurm.active_controller()
+            if active != self.hostname:  # with backup controllers, only the one in charge acts
+                journal.LOG.info("%s is in charge, not %s; skipping this reconcile", active or "no controller",
+                                 self.hostname)
                 return None
             counts = self.apply(self.plan())
             summary = {"time": self.clock(), "counts": counts}

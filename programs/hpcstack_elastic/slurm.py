@@ -10,6 +10,7 @@ flags, reason, address, hostname), so no caller matches version-specific state s
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
 
@@ -18,6 +19,8 @@ from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_cmd import
 
 Runner = Callable[[Sequence[str]], tuple[int, str, str]]
 REASON_MAX = 250  # long reasons clutter sinfo -R; the journal keeps the whole message
+# ``scontrol ping``, the same line from 22.05 to 26.05: "Slurmctld(primary) at ctl1 is UP".
+PING_RE = re.compile(r"^Slurmctld\((\S+)\) at (\S+) is (UP|DOWN)\s*$", re.M)
 
 __all__ = ("Slurm", "SlurmCommandError", "subprocess_runner")
 
@@ -53,6 +56,11 @@ class Slurm:
     def hostnames(self, expression: str) -> list[str]:
         """Node names of a hostlist expression, expanded by Slurm itself."""
         return self.tool.hostnames(expression) if expression else []
+
+    def active_controller(self) -> str | None:
+        """The controller in charge: the first one (primary, then backups) that answers; None if none does."""
+        out = self.tool.execute(["ping"], ok_rc=(0, 1))
+        return next((host for _, host, state in PING_RE.findall(out) if state == "UP"), None)
 
     def nodes(self, names: Iterable[str] | None = None) -> dict[str, dict]:
         """Normalised nodes by name (all of them, or those of ``names`` that Slurm knows)."""

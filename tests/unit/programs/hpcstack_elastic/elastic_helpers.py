@@ -56,6 +56,8 @@ class FakeSlurm:
         self.calls: list[list[str]] = []
         self.fail_updates = False
         self.template = recorded_node(version, "powered_down")
+        # The ping line is the same from 22.05 to 26.05 (scontrol.c); recorded on 24.11: controller "rec".
+        self.ping = load("24.11", "elastic/ping")
         for name, spec in (nodes or {}).items():
             self.add(name, **spec)
 
@@ -139,6 +141,8 @@ class FakeSlurm:
             return 0, self._show(), ""
         if words[:1] == ["update"]:
             return self._update(words[1:])
+        if words == ["ping"]:
+            return self.ping["rc"], self.ping["stdout"], self.ping["stderr"]
         raise AssertionError("unexpected scontrol call %r" % argv)
 
 

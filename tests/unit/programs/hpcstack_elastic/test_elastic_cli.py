@@ -82,7 +82,7 @@ def test_suspend_and_resume_fail_terminate_and_reset_addresses(tmp_path):
 
 def test_reconcile_command_logs_its_counts(tmp_path, capsys):
     slurm, provider = FakeSlurm({"c1": {"state": "idle", "flags": ("cloud", "powered_down")}}), FakeProvider()
-    env = cli.Environment({}, runner=slurm, factory=lambda c, k: provider)
+    env = cli.Environment({}, runner=slurm, factory=lambda c, k: provider, hostname="rec")
     assert cli.main(["--config", write_config(tmp_path), "reconcile"], env) == 0
     assert 'reconcile: {"downed": 0, "returned": 0}' in capsys.readouterr().err
 

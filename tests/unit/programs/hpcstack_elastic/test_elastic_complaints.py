@@ -39,7 +39,7 @@ def lab(tmp_path, nodes, clock, provider, version="24.11"):
     providers = Providers(config, lambda c, k: provider)
     state = StateDir(config.state_dir, clock)
     return (Resumer(config, Slurm(fake), providers, state, sleep=clock.sleep, clock=clock),
-            Reconciler(config, Slurm(fake), providers, state, clock), fake)
+            Reconciler(config, Slurm(fake), providers, state, clock, hostname="rec"), fake)
 
 
 def test_capacity_error_does_not_leave_the_node_down_until_an_admin_steps_in(tmp_path):

@@ -27,7 +27,8 @@ def setup(tmp_path, nodes, version="24.11"):
     clock = Clock(10000.0)
     provider = FakeProvider(clock=clock)
     state = StateDir(config.state_dir, clock)
-    return Reconciler(config, Slurm(fake), Providers(config, lambda c, k: provider), state, clock), fake, provider, clock
+    reconciler = Reconciler(config, Slurm(fake), Providers(config, lambda c, k: provider), state, clock, hostname="rec")
+    return reconciler, fake, provider, clock
 
 
 def powered_down(**extra):
@@ -129,3 +130,13 @@ def test_only_one_reconcile_runs_at_a_time(tmp_path):
     with rec.state.lock("reconcile"):
         assert rec.run() is None
     assert rec.run() is not None
+
+
+def test_only_the_controller_in_charge_reconciles(tmp_path):
+    rec, fake, provider, clock = setup(tmp_path, {"c1": powered_down()})
+    provider.add("c1", launched=clock.now - 4000)
+    rec.hostname = "ctl2"  # a backup controller: recorded ping says rec is in charge
+    assert rec.run() is None and len(provider.instances) == 1
+    fake.ping = {"rc": 1, "stdout": "Slurmctld(primary) at rec is DOWN\nSlurmctld(backup) at ctl2 is UP\n",
+                 "stderr": ""}
+    assert rec.run() is not None and provider.instances == {}
