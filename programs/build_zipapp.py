@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) hpcstack developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -105,7 +104,7 @@ def build(name: str, output: str, interpreter: str = "/usr/bin/python3") -> list
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("package", help="a package under programs/, e.g. hpcstack_elastic")
     parser.add_argument("output", help="the .pyz to write")
     parser.add_argument("--python", default="/usr/bin/python3", help="interpreter for the #! line")

@@ -51,7 +51,7 @@ class Environment:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="hpcstack-elastic", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="hpcstack-elastic", description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--config", default=None, help="the JSON config (default: $HPCSTACK_ELASTIC_CONFIG or %s)"
                         % DEFAULT_PATH)
     parser.add_argument("--foreground", action="store_true", help="do the work now instead of in a detached worker")

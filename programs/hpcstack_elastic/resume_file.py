@@ -28,9 +28,9 @@ class JobNodes:
     partition: str | None = None
 
 
-def read(environ: Mapping[str, str] = os.environ) -> tuple[dict | None, str | None]:
+def read(environ: Mapping[str, str] | None = None) -> tuple[dict | None, str | None]:
     """(decoded file, problem): the file's content now, or why there is none."""
-    path = environ.get(ENV)
+    path = (os.environ if environ is None else environ).get(ENV)
     if not path:
         return None, None  # Slurm built without JSON support, or a manual run
     try:

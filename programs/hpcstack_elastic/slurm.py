@@ -60,7 +60,7 @@ class Slurm:
     def active_controller(self) -> str | None:
         """The controller in charge: the first one (primary, then backups) that answers; None if none does."""
         out = self.tool.execute(["ping"], ok_rc=(0, 1))
-        return next((host for _, host, state in PING_RE.findall(out) if state == "UP"), None)
+        return next((host for dummy, host, state in PING_RE.findall(out) if state == "UP"), None)
 
     def nodes(self, names: Iterable[str] | None = None) -> dict[str, dict]:
         """Normalised nodes by name (all of them, or those of ``names`` that Slurm knows)."""

@@ -38,6 +38,15 @@ def _type_name(value: Any) -> str:
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
 
 
+def _absent(value: Any, label: str, problems: Problems, required: bool = False, hint: str = "") -> bool:
+    """True when the key is missing or null (reported when ``required``)."""
+    if value is not MISSING and value is not None:
+        return False
+    if required:
+        problems.add(label, "is required" + (" (%s)" % hint if hint else ""))
+    return True
+
+
 def check_keys(obj: Mapping, allowed: tuple[str, ...], problems: Problems, section: str = "") -> None:
     """Report keys that are not in ``allowed`` (typos must not be ignored silently)."""
     for key in sorted(set(obj) - set(allowed)):
@@ -49,9 +58,7 @@ def get_str(obj: Mapping, key: str, problems: Problems, *, required: bool = Fals
     """A non-empty string, optionally matching ``pattern``; ``default`` when absent."""
     value = obj.get(key, MISSING)
     label = section + key
-    if value is MISSING or value is None:
-        if required:
-            problems.add(label, "is required" + (" (%s)" % hint if hint else ""))
+    if _absent(value, label, problems, required, hint):
         return default
     if not isinstance(value, str) or not value.strip():
         problems.add(label, "must be a non-empty string, got %s" % _type_name(value))
@@ -126,9 +133,7 @@ def get_object(obj: Mapping, key: str, problems: Problems, *, required: bool = F
                section: str = "") -> dict | None:
     value = obj.get(key, MISSING)
     label = section + key
-    if value is MISSING or value is None:
-        if required:
-            problems.add(label, "is required" + (" (%s)" % hint if hint else ""))
+    if _absent(value, label, problems, required, hint):
         return None
     if not isinstance(value, dict):
         problems.add(label, "must be an object, got %s" % _type_name(value))

@@ -33,7 +33,7 @@ def _created(value) -> float:
     """``Created`` is epoch seconds in lists and RFC 3339 (nanoseconds) in inspect answers."""
     if isinstance(value, (int, float)):
         return float(value)
-    text = str(value).rstrip("Z").split(".")[0]
+    text = str(value).rstrip("Z").split(".", maxsplit=1)[0]
     return datetime.fromisoformat(text + "+00:00").timestamp()
 
 

@@ -10,7 +10,6 @@ import logging
 import os
 import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -66,7 +65,7 @@ def test_capacity_error_does_not_leave_the_node_down_until_an_admin_steps_in(tmp
 def test_a_resume_failure_is_not_silent_and_does_not_wait_for_resume_timeout(tmp_path, caplog):
     clock, provider = Clock(), FakeProvider()
     provider.errors["c2"] = ProviderError("Unsupported", "c5.large is not supported in eu-west-1c")
-    resumer, _, slurm = lab(tmp_path, {"c1": POWERING_UP, "c2": POWERING_UP}, clock, provider)
+    resumer, dummy, slurm = lab(tmp_path, {"c1": POWERING_UP, "c2": POWERING_UP}, clock, provider)
     with caplog.at_level(logging.INFO, logger="hpcstack-elastic"):
         resumer.run(["c1", "c2"], [], attempt="r1")
     assert clock.now == 1000.0  # right away, no waiting
@@ -127,7 +126,7 @@ def test_stale_node_addr_of_a_reused_ip_is_reset(tmp_path, version):
     clock, provider = Clock(), FakeProvider()
     nodes = {"c1": {"state": "idle", "flags": ("cloud", "powering_down"), "address": "10.0.0.1"},
              "c2": POWERING_UP}
-    resumer, _, slurm = lab(tmp_path, nodes, clock, provider, version)
+    resumer, dummy, slurm = lab(tmp_path, nodes, clock, provider, version)
     resumer.run(["c2"], [], attempt="r1")  # the new instance gets 10.0.0.1, still c1's NodeAddr
     assert slurm.nodes["c2"]["address"] == "10.0.0.1"
     assert slurm.nodes["c1"]["address"] == "c1"

@@ -52,8 +52,9 @@ def test_a_full_config_parses_with_defaults():
      "class 'aws': ec2.role_arn: 'arn:aws:iam::1:user/x' is not valid (like arn:aws:iam::123456789012:role/hpc-burst)"),
     (config(aws={"nodes": "a1", "provider": "ec2", "ec2": {"region": "eu-west-1", "instance_types": ["c5.large"]}}),
      "class 'aws': ec2.launch_template: is required unless image_id and exactly one instance type are given"),
-    (config(aws={"nodes": "a1", "provider": "ec2", "ec2": {"region": "eu-west-1", "image_id": "ami-0123456789abcdef0",
-                                                            "instance_types": ["c5.large", "c5a.large"]}}),
+    (config(aws={"nodes": "a1", "provider": "ec2",
+                 "ec2": {"region": "eu-west-1", "image_id": "ami-0123456789abcdef0",
+                         "instance_types": ["c5.large", "c5a.large"]}}),
      "class 'aws': ec2.launch_template: is required with several instance types or subnets (EC2 Fleet needs one)"),
     (config(aws={"nodes": "a1", "provider": "ec2", "ec2": {**EC2, "instance_types": ["c5.large", "m5.large"]}}),
      "class 'aws': ec2.security_group_ids: set them in the launch template: EC2 Fleet (several instance types or "
@@ -81,8 +82,8 @@ def test_each_mistake_is_named_with_class_and_key(data, message):
 
 
 def test_every_problem_is_reported_at_once():
-    problems = validate(config(aws={"nodes": "a1", "provider": "ec2", "ec2": {"region": "x", "role_arn": "y",
-                                                                               "launch_template": {"name": "t"}}}))
+    ec2 = {"region": "x", "role_arn": "y", "launch_template": {"name": "t"}}
+    problems = validate(config(aws={"nodes": "a1", "provider": "ec2", "ec2": ec2}))
     assert len(problems) == 3, problems  # region, role_arn, template name (too short)
 
 

@@ -69,7 +69,7 @@ def test_capacity_error_becomes_the_reason(tmp_path):
 def test_throttling_is_retried_with_backoff_and_the_same_client_token(tmp_path):
     sleeps = []
     aws, stub = stubbed(tmp_path, sleeps)
-    for _ in range(2):
+    for dummy in range(2):
         stub.add_client_error("run_instances", "RequestLimitExceeded", "Request limit exceeded.", 503,
                               expected_params=run_params("t1"))
     stub.add_response("run_instances", {"Instances": [instance()]}, run_params("t1"))
@@ -81,7 +81,7 @@ def test_throttling_is_retried_with_backoff_and_the_same_client_token(tmp_path):
 def test_throttling_that_never_ends_is_a_launch_failure(tmp_path):
     sleeps = []
     aws, stub = stubbed(tmp_path, sleeps)
-    for _ in range(8):
+    for dummy in range(8):
         stub.add_client_error("run_instances", "RequestLimitExceeded", "Request limit exceeded.", 503)
     with pytest.raises(ProviderError, match=r"^\(Code:RequestLimitExceeded\)"):
         aws.launch(LaunchRequest("aws-1", "t1"))

@@ -30,17 +30,17 @@ def setup(tmp_path, n=4, batch_size=50, all_or_nothing=False, version="24.11"):
 
 @pytest.mark.parametrize("version", CLOUD_VERSIONS)
 def test_resume_sets_addresses_with_one_update_per_batch(tmp_path, version):
-    resumer, fake, provider, _ = setup(tmp_path, n=5, batch_size=2, version=version)
+    resumer, fake, provider, dummy = setup(tmp_path, n=5, batch_size=2, version=version)
     result = resumer.run(["c1", "c2", "c3", "c4", "c5"], [], attempt="r1")
     assert sorted(result.started) == ["c1", "c2", "c3", "c4", "c5"] and result.failed == {}
     address_updates = [u for u in fake.updates() if u[1].startswith("nodename=") and u[2].startswith("nodeaddr=")]
     assert [u[1] for u in address_updates] == ["nodename=c1,c2", "nodename=c3,c4", "nodename=c5"]
     assert fake.nodes["c3"]["address"] == result.started["c3"].address.ip
-    assert len({t for _, _, t in [c for c in provider.calls if c[0] == "launch"]}) == 5  # a token per node
+    assert len({c[2] for c in provider.calls if c[0] == "launch"}) == 5  # a token per node
 
 
 def test_a_failed_launch_is_down_with_the_reason_then_powered_down(tmp_path):
-    resumer, fake, provider, _ = setup(tmp_path)
+    resumer, fake, provider, dummy = setup(tmp_path)
     provider.errors["c2"] = ProviderError("InsufficientInstanceCapacity", "no c5.large in eu-west-1a")
     result = resumer.run(["c1", "c2"], [], attempt="r1")
     assert result.failed == {"c2": "elastic: (Code:InsufficientInstanceCapacity) no c5.large in eu-west-1a"}
@@ -53,7 +53,7 @@ def test_a_failed_launch_is_down_with_the_reason_then_powered_down(tmp_path):
 
 
 def test_nodes_of_no_class_are_failed_not_left_powering_up(tmp_path):
-    resumer, fake, _, _ = setup(tmp_path)
+    resumer, fake, dummy, dummy2 = setup(tmp_path)
     fake.add("x1", state="allocated", flags=POWERING_UP)
     result = resumer.run(["x1"], [], attempt="r1")
     assert result.failed == {"x1": "elastic: (Code:NotConfigured) node is in no class of the elastic config"}
@@ -79,7 +79,7 @@ def test_no_address_before_the_timeout_fails_the_launch(tmp_path):
 
 
 def test_all_or_nothing_terminates_the_siblings_of_a_failed_node(tmp_path):
-    resumer, fake, provider, _ = setup(tmp_path, all_or_nothing=True)
+    resumer, fake, provider, dummy = setup(tmp_path, all_or_nothing=True)
     provider.errors["c2"] = ProviderError("InsufficientInstanceCapacity", "none left")
     result = resumer.run(["c1", "c2", "c3"], [JobNodes(7, "c[1-2]"), JobNodes(8, "c3")], attempt="r1")
     assert sorted(result.failed) == ["c1", "c2"] and sorted(result.started) == ["c3"]
@@ -89,7 +89,7 @@ def test_all_or_nothing_terminates_the_siblings_of_a_failed_node(tmp_path):
 
 
 def test_an_unexpected_error_fails_the_batch_instead_of_hanging(tmp_path):
-    resumer, fake, provider, _ = setup(tmp_path)
+    resumer, fake, provider, dummy = setup(tmp_path)
 
     def broken(request):
         raise RuntimeError("provider bug")
