@@ -123,16 +123,19 @@ def _start_worker(args: argparse.Namespace, config_path: str, env: Environment, 
     return 0
 
 
-def _check_config(args: argparse.Namespace, config_path: str, env: Environment) -> int:
-    expand = None
-    if not args.offline:
-        slurm = Slurm(env.runner or subprocess_runner())
+def _slurm_expander(env: Environment) -> Callable[[str], list[str]]:
+    slurm = Slurm(env.runner or subprocess_runner())
 
-        def expand(expression: str) -> list[str]:
-            try:
-                return slurm.hostnames(expression)
-            except SlurmCommandError as exc:
-                raise ValueError(exc.message) from exc
+    def expand(expression: str) -> list[str]:
+        try:
+            return slurm.hostnames(expression)
+        except SlurmCommandError as exc:
+            raise ValueError(exc.message) from exc
+    return expand
+
+
+def _check_config(args: argparse.Namespace, config_path: str, env: Environment) -> int:
+    expand = None if args.offline else _slurm_expander(env)
     try:
         config = load(config_path, expand)
     except ConfigError as exc:
@@ -148,7 +151,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     # Slurm removes SLURM_RESUME_FILE soon after starting the program: read it before anything else.
     resume_data, resume_problem = resume_file.read(env.environ)
     args = _parser().parse_args(argv)
-    journal.setup(detached=False, level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
+    # Run by slurmctld, the program's output would only reach slurmctld's log: use the journal.
+    journal.setup(detached=args.command in WORKERS and not args.foreground,
+                  level=logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO)
     if resume_problem:
         journal.LOG.warning("%s (jobs are not known; all-or-nothing launches are off for this resume)",
                             resume_problem)

@@ -11,6 +11,7 @@ import copy
 import json
 import os
 import re
+import subprocess
 import sys
 
 import hostlist
@@ -33,6 +34,22 @@ def recorded_node(version: str, name: str) -> dict | str:
     if version in ("22.05",):
         return load(version, "elastic/" + name)["stdout"].strip().splitlines()[0]
     return json.loads(load(version, "elastic/%s_json" % name)["stdout"])["nodes"][0]
+
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+
+
+def build_zipapp(path) -> str:
+    """Build hpcstack-elastic's zipapp at ``path`` as a role would (see programs/build_zipapp.py)."""
+    try:  # the collection's zipapp builder, once the exporters' branch is merged
+        from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp
+    except ImportError:
+        subprocess.run([sys.executable, os.path.join(ROOT, "programs", "build_zipapp.py"), "hpcstack_elastic",
+                        str(path)], check=True, capture_output=True)
+    else:
+        with open(path, "wb") as handle:
+            handle.write(_zipapp.build("hpcstack_elastic", root=ROOT)[0])
+    return str(path)
 
 
 def make_config(tmp_path, classes: dict, **top) -> object:

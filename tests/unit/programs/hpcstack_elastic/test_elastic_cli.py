@@ -10,14 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from elastic_helpers import FakeProvider, FakeSlurm
+from elastic_helpers import FakeProvider, FakeSlurm, build_zipapp
 
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic import cli
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.providers import ProviderError
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.abspath(os.path.join(HERE, "..", "..", "..", ".."))
-BUILD = os.path.join(ROOT, "programs", "build_zipapp.py")
 DOCKER = {"image": "i", "network": "n", "conf_servers": ["ctl1"]}
 POWERING_UP = {"state": "allocated", "flags": ("cloud", "powering_up", "not_responding")}
 
@@ -33,9 +30,7 @@ def write_config(tmp_path, **top):
 
 @pytest.fixture(scope="module")
 def zipapp(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pyz") / "hpcstack-elastic.pyz"
-    subprocess.run([sys.executable, BUILD, "hpcstack_elastic", str(out)], check=True, capture_output=True)
-    return str(out)
+    return build_zipapp(tmp_path_factory.mktemp("pyz") / "hpcstack-elastic.pyz")
 
 
 def test_resume_copies_the_resume_file_then_detaches(tmp_path):
@@ -105,6 +100,14 @@ def test_zipapp_runs_on_a_bare_python(zipapp, tmp_path):
 
 
 def test_zipapp_is_reproducible(zipapp, tmp_path):
-    again = tmp_path / "again.pyz"
-    subprocess.run([sys.executable, BUILD, "hpcstack_elastic", str(again)], check=True, capture_output=True)
-    assert again.read_bytes() == open(zipapp, "rb").read()
+    again = build_zipapp(tmp_path / "again.pyz")
+    assert open(again, "rb").read() == open(zipapp, "rb").read()
+
+
+def test_check_config_expands_hostlists_with_slurm(tmp_path, capsys):
+    classes = {"a": {"nodes": "c[1-3]", "provider": "docker", "docker": DOCKER},
+               "b": {"nodes": "c[3-4]", "provider": "docker", "docker": DOCKER}}
+    env = cli.Environment({}, runner=FakeSlurm())
+    assert cli.main(["--config", write_config(tmp_path, classes=classes), "check-config"], env) == cli.EXIT_CONFIG
+    assert "class 'b': nodes: node c3 is also in class 'a'" in capsys.readouterr().err
+    assert [c[1:3] for c in env.runner.calls] == [["show", "hostnames"], ["show", "hostnames"]]

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import time
 
 import pytest
 from botocore.stub import ANY, Stubber
-from elastic_helpers import CLOUD_VERSIONS, Clock, FakeProvider, FakeSlurm, make_config
+from elastic_helpers import CLOUD_VERSIONS, Clock, FakeProvider, FakeSlurm, build_zipapp, make_config
 from test_elastic_slurm_recorded import PHASES, slurm_answering
 
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic import nodestate
@@ -102,11 +101,9 @@ def test_a_slow_resume_does_not_block_slurmscriptd(tmp_path):
                                   "scontrol": str(scontrol), "classes": {"lab": {
                                       "nodes": "c[1-1]", "provider": "docker",
                                       "docker": {**DOCKER, "socket": str(tmp_path / "no-docker.sock")}}}}))
-    build = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "programs", "build_zipapp.py")
-    pyz = tmp_path / "hpcstack-elastic.pyz"
-    subprocess.run([sys.executable, build, "hpcstack_elastic", str(pyz)], check=True, capture_output=True)
+    pyz = build_zipapp(tmp_path / "hpcstack-elastic.pyz")
     start = time.time()
-    done = subprocess.run([sys.executable, str(pyz), "--config", str(config), "resume", "c[1-1]"],
+    done = subprocess.run([sys.executable, pyz, "--config", str(config), "resume", "c[1-1]"],
                           capture_output=True, text=True, timeout=30, check=False)
     returned = time.time()
     assert done.returncode == 0 and returned - start < 1.5, (returned - start, done.stderr)
