@@ -8,9 +8,9 @@ Slurm prints the same node as ``IDLE+CLOUD+POWERED_DOWN`` (``scontrol show -o no
 into ``state="idle", flags=["cloud", "powered_down"]``. Decisions here read flags as a set, so
 new flags (``blocked`` in 24.11, ``external`` in 26.05) or a new order change nothing.
 
-NOT_RESPONDING is no problem on a powered-down node: Slurm sets it when a DOWN cloud node is
-resumed (it waits for the next registration), and such a node is scheduled and powered up like
-any other (recorded: fixtures ``returned_to_service`` then ``returned_scheduled``).
+NOT_RESPONDING is no problem on a powered-down node: Slurm 22.05 and 24.11 set it when a DOWN
+cloud node is resumed (they wait for the next registration; 26.05 does not), and such a node is
+scheduled and powered up like any other (recorded: ``returned_to_service``, ``returned_scheduled``).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.providers.ba
 CLOUD_VERSIONS = tuple(v for v in ("22.05", "24.11", "26.05")
                        if os.path.isdir(os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm",
                                                      v, "elastic")))
-VERSION_LINE = {"22.05": "slurm-wlm 22.05.8\n", "24.11": "slurm 24.11.5\n", "26.05": "slurm 26.05.5\n"}
+VERSION_LINE = {"22.05": "slurm-wlm 22.05.8\n", "24.11": "slurm-wlm 24.11.5\n", "26.05": "slurm-wlm 26.05.5\n"}
 
 
 def recorded_node(version: str, name: str) -> dict | str:
