@@ -67,6 +67,8 @@ def test_lab_spec():
     assert {name: members(inventory, name) for name in inventory.groups} == {
         'all': [], 'ungrouped': [], 'slurmctld': ['ctl1'], 'slurmdbd': [], 'slurmrestd': [], 'login': ['login1'],
         'monitoring': [], 'nfs_server': [], 'slurmd': ['c1', 'c2'], 'partition_debug': ['c1', 'c2'],
+        # Derived by the preflight from the whole inventory (other sources may add hosts): empty here.
+        'slurm_hosts': [], 'cluster_members': [], 'slurm_accounting_database': [], 'slurm_jwt_hosts': [], 'slurm_gpu_nodes': [],
     }
     assert {name: own_vars(inventory, name) for name in inventory.hosts} == {
         'ctl1': {'node_address': '172.31.250.10'}, 'login1': {'node_address': '172.31.250.20'},
@@ -228,7 +230,7 @@ ERROR_CASES = {
     'group_vars not a mapping': ([('login: [login1]', 'login: [login1]\ngroup_vars:\n  login: [a]')],
                                  [('  login: [a]', 'group_vars.login must be a mapping of variables')]),
     'partition groups collide': ([('max_time: "1:00:00"', 'max_time: "1:00:00"\n  - name: a-b\n    nodes: c1\n  - name: a_b\n    nodes: c1')],
-                                 [('name: a_b', 'partitions a-b and a_b would both be group partition_a_b')]),
+                                 [('name: a_b', 'partitions[2] (a_b): partitions a-b and a_b would both be group partition_a_b')]),
     'cpus mismatch': ([('cpus: 2', 'cpus: 4')],
                       [('- names: c[1-2]', 'nodes[0] (c[1-2]): cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2')]),
     'missing real_memory': ([('    real_memory: 1000\n', '')], [('- names: c[1-2]', 'nodes[0] (c[1-2]): real_memory is required')]),

@@ -166,11 +166,11 @@ def own_vars(inventory, host):
 def test_recorded_draining_node(serve, tmp_path, version, api, pinned):
     url, canned = serve(cluster_answers(version, lambda api: recorded(version, api + '/nodes_draining')))
     inventory = parse(config(tmp_path, url, api_version=api if pinned else None))
-    assert inventory.groups['all'].vars['slurm_api_version'] == api
+    assert inventory.groups['all'].vars['slurm_live_api_version'] == api
     assert own_vars(inventory, 'rec') == {
-        'slurm_state': 'mixed', 'slurm_state_flags': ['drain'], 'slurm_reason': 'rec maintenance',
-        'slurm_cpus': 2, 'slurm_alloc_cpus': 1, 'slurm_real_memory': 12052, 'slurm_alloc_memory': 12052,
-        'slurm_gres': '', 'slurm_features': ['rec', 'test'], 'slurm_partitions': ['debug', 'long'],
+        'slurm_live_state': 'mixed', 'slurm_live_state_flags': ['drain'], 'slurm_live_reason': 'rec maintenance',
+        'slurm_live_cpus': 2, 'slurm_live_alloc_cpus': 1, 'slurm_live_real_memory': 12052, 'slurm_live_alloc_memory': 12052,
+        'slurm_live_gres': '', 'slurm_live_features': ['rec', 'test'], 'slurm_live_partitions': ['debug', 'long'],
     }
     assert groups_of(inventory, 'rec') == ['feature_rec', 'feature_test', 'partition_debug', 'partition_long',
                                            'slurmd', 'state_draining', 'state_mixed']
@@ -193,7 +193,7 @@ def test_recorded_idle_node(serve, tmp_path, version, api, flags):
     inventory = parse(config(tmp_path, url, api_version=api))
     assert groups_of(inventory, 'rec') == ['feature_rec', 'feature_test', 'partition_debug', 'partition_long',
                                            'slurmd', 'state_idle']
-    assert (own_vars(inventory, 'rec')['slurm_state_flags'], own_vars(inventory, 'rec')['slurm_reason']) == (flags, '')
+    assert (own_vars(inventory, 'rec')['slurm_live_state_flags'], own_vars(inventory, 'rec')['slurm_live_reason']) == (flags, '')
 
 
 @pytest.mark.parametrize('api', ['v0.0.40', 'v0.0.41', 'v0.0.42'])
@@ -203,7 +203,7 @@ def test_recorded_drained_node(serve, tmp_path, api):
     inventory = parse(config(tmp_path, url, api_version=api))
     assert 'state_drained' in groups_of(inventory, 'rec') and 'state_idle' in groups_of(inventory, 'rec')
     assert members(inventory, 'state_draining') == []
-    assert own_vars(inventory, 'rec')['slurm_reason'] == 'rest drain'
+    assert own_vars(inventory, 'rec')['slurm_live_reason'] == 'rest drain'
 
 
 # -- a larger cluster, built from the recorded node in each version's shape ------------------------
@@ -227,7 +227,7 @@ def cluster(version):
 def test_cluster_groups(serve, tmp_path, version):
     url, canned = serve(cluster(version))
     inventory = parse(config(tmp_path, url))
-    assert inventory.groups['all'].vars == {'slurm_api_version': NEGOTIATED[version]}
+    assert inventory.groups['all'].vars == {'slurm_live_api_version': NEGOTIATED[version]}
     expected = {
         'slurmd': ['c1', 'c2', 'g1', 'g2', 'g3', 'g4'],
         'state_idle': ['c1', 'g2', 'g3'], 'state_allocated': ['c2'], 'state_mixed': ['g1'], 'state_down': ['g4'],
@@ -237,8 +237,8 @@ def test_cluster_groups(serve, tmp_path, version):
         'feature_avx512': ['c1', 'c2'], 'feature_a100': ['g1', 'g2', 'g3'], 'feature_ib_hdr': ['g1', 'g2'],
     }
     assert {name: members(inventory, name) for name in inventory.groups if name not in ('all', 'ungrouped')} == expected
-    assert own_vars(inventory, 'g4')['slurm_state_flags'] == ['drain', 'not_responding']
-    assert own_vars(inventory, 'g1')['slurm_partitions'] == ['gpu-a100']  # the real name, not the group name
+    assert own_vars(inventory, 'g4')['slurm_live_state_flags'] == ['drain', 'not_responding']
+    assert own_vars(inventory, 'g1')['slurm_live_partitions'] == ['gpu-a100']  # the real name, not the group name
 
 
 def test_limit_pattern_through_inventory_manager(serve, tmp_path):
@@ -260,9 +260,9 @@ def test_compose_groups_and_keyed_groups(serve, tmp_path):
     url, canned = serve(cluster('24.11'))
     inventory = parse(config(
         tmp_path, url,
-        compose={'ansible_host': "inventory_hostname ~ '.cluster.example.org'", 'free_cpus': 'slurm_cpus - slurm_alloc_cpus'},
-        groups={'has_free_cpus': "slurm_cpus > slurm_alloc_cpus and slurm_state in ['idle', 'mixed']"},
-        keyed_groups=[{'key': 'slurm_state_flags', 'prefix': 'flag'}, {'key': 'slurm_partitions', 'prefix': 'p'}],
+        compose={'ansible_host': "inventory_hostname ~ '.cluster.example.org'", 'free_cpus': 'slurm_live_cpus - slurm_live_alloc_cpus'},
+        groups={'has_free_cpus': "slurm_live_cpus > slurm_live_alloc_cpus and slurm_live_state in ['idle', 'mixed']"},
+        keyed_groups=[{'key': 'slurm_live_state_flags', 'prefix': 'flag'}, {'key': 'slurm_live_partitions', 'prefix': 'p'}],
     ))
     assert inventory.hosts['g1'].vars['ansible_host'] == 'g1.cluster.example.org'
     assert inventory.hosts['g1'].vars['free_cpus'] == 1
@@ -300,7 +300,7 @@ def test_cache_is_honoured(serve, tmp_path):
     assert len(canned.requests) == asked
     assert {name: members(second, name) for name in second.groups} == {name: members(first, name) for name in first.groups}
     assert own_vars(second, 'g1') == own_vars(first, 'g1')
-    assert second.groups['all'].vars == {'slurm_api_version': 'v0.0.42'}
+    assert second.groups['all'].vars == {'slurm_live_api_version': 'v0.0.42'}
     parse(path, cache=False)  # --flush-cache / meta: refresh_inventory asks again ...
     assert len(canned.requests) == asked + 2
     parse(path)  # ... and refreshes the cache
@@ -450,4 +450,4 @@ def test_failed_parse_does_not_fill_the_cache(serve, tmp_path):
     path = cached_config(tmp_path, url, api_version='v0.0.42')
     with pytest.raises(AnsibleParserError):
         parse(path)
-    assert own_vars(parse(path), 'rec')['slurm_state'] == 'idle'
+    assert own_vars(parse(path), 'rec')['slurm_live_state'] == 'idle'
