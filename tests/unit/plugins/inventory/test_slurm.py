@@ -24,6 +24,7 @@ from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, inventory_loader
 from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.vars.manager import VariableManager
 
 if AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader()  # the collection loader (ANSIBLE_COLLECTIONS_PATH, set by the Makefile) must come before the imports below
@@ -451,3 +452,22 @@ def test_failed_parse_does_not_fill_the_cache(serve, tmp_path):
     with pytest.raises(AnsibleParserError):
         parse(path)
     assert own_vars(parse(path), 'rec')['slurm_live_state'] == 'idle'
+
+
+def test_with_the_cluster_plugin_on_one_inventory(serve, tmp_path):
+    """Regression: the live plugin's slurm_partitions (names) shadowed the model's (dicts) and slurm.conf failed."""
+    def answer(api):
+        return nodes_body('24.11', api, [node_like('24.11', api, 'c1', 'IDLE', partitions=['debug'])])
+    url, _canned = serve(cluster_answers('24.11', answer))
+    (tmp_path / 'cluster.yml').write_text(
+        'plugin: hpcstack.cluster.cluster\ncluster_name: lab\ncontrollers: [ctl1]\n'
+        'nodes: [{names: "c[1-2]", cpus: 2, sockets: 1, cores_per_socket: 2, threads_per_core: 1, real_memory: 1000}]\n'
+        'partitions: [{name: debug, nodes: "c[1-2]", default: true}]\n')
+    config(tmp_path, url, name='zz_slurm.yml')
+    manager = InventoryManager(DataLoader(), sources=[str(tmp_path / 'cluster.yml'), str(tmp_path / 'zz_slurm.yml')])
+    variables = VariableManager(loader=DataLoader(), inventory=manager).get_vars(host=manager.get_host('c1'))
+    assert variables['slurm_partitions'] == [{'name': 'debug', 'nodes': 'c[1-2]', 'default': True, 'max_time': 'UNLIMITED',
+                                              'state': 'UP', 'options': {}}]
+    assert variables['slurm_live_partitions'] == ['debug']
+    assert variables['slurm_live_state'] == 'idle'
+    assert sorted(host.name for host in manager.get_hosts('partition_debug')) == ['c1', 'c2']
