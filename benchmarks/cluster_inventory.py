@@ -78,7 +78,7 @@ def main():
         len(slurmd), PARTITIONS, len(inventory.hosts), len(inventory.groups)))
     print('  parse + validate + groups: best %.3f s, median %.3f s of %d runs (target < %.1f s)' % (
         best, sorted(timings)[RUNS // 2], RUNS, TARGET_SECONDS))
-    print('  model (the preflight's derivation: groups, slurm.conf lines): %d NodeName and %d PartitionName lines in %.3f s' % (
+    print('  model (what the preflight derives: groups, slurm.conf lines): %d NodeName and %d PartitionName lines in %.3f s' % (
         len(lines['node_lines']), len(lines['partition_lines']), render))
     if best >= TARGET_SECONDS:
         sys.exit('slower than the target')

@@ -156,7 +156,6 @@ from ansible_collections.hpcstack.cluster.plugins.plugin_utils import cluster_mo
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils.cluster_model import partition_group
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
     HostlistError,
-    compress,
     expand_or_empty,
     expand_unique,
     require_hostlist,
@@ -174,6 +173,9 @@ ROLE_GROUPS = (
 # Groups extra_groups cannot name: the ones this plugin fills and the ones the preflight derives.
 MANAGED_GROUPS = tuple(dict.fromkeys(
     [group for _key, group in ROLE_GROUPS] + [g for g in cluster_model.DERIVED_GROUPS if g not in cluster_model.PLACEMENT_GROUPS]))
+# Groups a site may fill (extra_groups or another inventory source); empty ones exist so that the
+# plays for them match no host instead of warning about an unknown pattern.
+OPTIONAL_GROUPS = cluster_model.PLACEMENT_GROUPS + ('grafana',)
 SPEC_LABELS = {'cluster_name': 'cluster_name', 'nodes': 'nodes', 'partitions': 'partitions', 'slurmctld': 'controllers',
                'dcgm_exporter': 'extra_groups.dcgm_exporter'}
 HOST_KEYS = ('address', 'vars')
@@ -248,7 +250,7 @@ class ClusterSpec:
 
     def build(self):
         cluster = Cluster()
-        cluster.groups = {group: [] for group in MANAGED_GROUPS}
+        cluster.groups = {group: [] for group in MANAGED_GROUPS + OPTIONAL_GROUPS}
         self.problems.extend((self.lines.key_line((), key) or 0, 'unknown key %s' % key)
                              for key in self.raw if key not in self.known_options)
         for key, group in ROLE_GROUPS:
@@ -265,14 +267,11 @@ class ClusterSpec:
             messages = ['%s:%d: %s' % (self.path, line, text) if line else '%s: %s' % (self.path, text)
                         for line, text in sorted(self.problems, key=lambda problem: problem[0])]
             raise AnsibleParserError('The cluster spec %s has %d problem(s):\n  %s' % (self.path, len(messages), '\n  '.join(messages)))
-        model_groups = model.groups()
-        cluster.groups['slurmd'] = model_groups['slurmd']
-        for entry in model.partitions:
-            group = partition_group(entry['name'])
-            cluster.groups[group] = model_groups[group]
-        model_vars = model.variables()
+        # The groups a spec alone defines; the preflight derives the rest from the whole inventory.
+        cluster.groups['slurmd'] = model.node_names()
+        cluster.groups.update(model.partition_groups())
         cluster.group_vars.setdefault('all', {}).update(
-            (name, model_vars[name]) for name in ('slurm_cluster_name', 'slurm_nodes', 'slurm_partitions'))
+            slurm_cluster_name=model.name, slurm_nodes=model.nodes, slurm_partitions=model.partitions)
         for host, address in addresses.items():
             cluster.hosts.setdefault(host, {})['node_address'] = str(address[0])
         for members in cluster.groups.values():
@@ -342,7 +341,7 @@ class ClusterSpec:
         for group, members in self.options['extra_groups'].items():
             if not isinstance(group, str) or not GROUP_NAME_RE.match(group):
                 self.problem(('extra_groups', group), 'extra_groups: %r is not a valid group name' % (group,))
-            elif group in cluster.groups or group == 'all':
+            elif (group in cluster.groups and group not in OPTIONAL_GROUPS) or group == 'all':
                 self.problem(('extra_groups', group), 'extra_groups: group %s is managed by the plugin' % group)
             else:
                 cluster.groups[group] = self.hosts_of(members, ('extra_groups', group), 'extra_groups.%s' % group)

@@ -212,6 +212,9 @@ class ClusterModel:
         return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres'])
                 for name in expand(entry['names'])]
 
+    def partition_groups(self) -> dict[str, list[str]]:
+        return {partition_group(entry['name']): expand(entry['nodes']) for entry in self.partitions}
+
     def database_clients(self, slurmdbd: list[str]) -> list[str]:
         """Names, then addresses, of the slurmdbd hosts that reach the accounting database over the network."""
         remote = [host for host in slurmdbd if host != self.accounting_database_host]
@@ -222,8 +225,7 @@ class ClusterModel:
         role = {group: list(self.role_groups.get(group, [])) for group in ROLE_GROUPS}
         slurmd = self.node_names()
         groups = dict(role, slurmd=slurmd)
-        for entry in self.partitions:
-            groups[partition_group(entry['name'])] = expand(entry['nodes'])
+        groups.update(self.partition_groups())
         slurm_hosts = _union(role['slurmctld'], role['slurmdbd'], slurmd, role['login'])
         groups['slurm_hosts'] = slurm_hosts
         groups['cluster_members'] = _union(slurm_hosts, role['slurmrestd'])

@@ -69,6 +69,8 @@ def test_lab_spec():
         'monitoring': [], 'nfs_server': [], 'slurmd': ['c1', 'c2'], 'partition_debug': ['c1', 'c2'],
         # Derived by the preflight from the whole inventory (other sources may add hosts): empty here.
         'slurm_hosts': [], 'cluster_members': [], 'slurm_accounting_database': [], 'slurm_jwt_hosts': [], 'slurm_gpu_nodes': [],
+        # A site's own placements (extra_groups or another source); empty until one is given.
+        'slurm_exporter': [], 'dcgm_exporter': [], 'grafana': [],
     }
     assert {name: own_vars(inventory, name) for name in inventory.hosts} == {
         'ctl1': {'node_address': '172.31.250.10'}, 'login1': {'node_address': '172.31.250.20'},
@@ -120,6 +122,11 @@ def test_service_hosts_and_extra_groups(tmp_path):
     assert members(inventory, 'nfs_server') == ['ctl1']
     assert members(inventory, 'storage') == ['nfs1', 'nfs2', 'ctl1']
     assert 'node_address' not in inventory.hosts['login2'].vars
+
+
+def test_a_site_places_the_exporters_with_extra_groups(tmp_path):
+    inventory = parse_text(tmp_path, edit(LAB, 'login: [login1]', 'login: [login1]\nextra_groups:\n  slurm_exporter: [mon1]\n  grafana: g1'))
+    assert members(inventory, 'slurm_exporter') == ['mon1'] and members(inventory, 'grafana') == ['g1']
 
 
 def test_host_and_group_vars(tmp_path):
