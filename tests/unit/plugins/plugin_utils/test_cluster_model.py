@@ -14,7 +14,9 @@ from ansible.utils.collection_loader import AnsibleCollectionConfig
 if AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader()  # the collection loader (ANSIBLE_COLLECTIONS_PATH, set by the Makefile) must come before the imports below
 
-from ansible_collections.hpcstack.cluster.plugins.module_utils import _cluster_model as model
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import cluster_model as model
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import hostlist
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import slurm_conf
 
 
 def lab():
@@ -31,30 +33,34 @@ def two_classes():
     return name, nodes, partitions
 
 
+def messages(cluster_name, nodes, partitions, slurmd_hosts=None):
+    return [problem.message for problem in model.model_problems(cluster_name, nodes, partitions, slurmd_hosts=slurmd_hosts)]
+
+
 def test_expand_and_compress():
-    assert model.expand('c[1-3],login1') == ['c1', 'c2', 'c3', 'login1']
-    assert model.expand('c[1-2],c2') == ['c1', 'c2']
-    assert model.expand('c[1-2],c2', allow_duplicates=True) == ['c1', 'c2', 'c2']
-    assert model.compress(['c3', 'c1', 'c2', 'login1']) == 'c[1-3],login1'
-    assert model.compress(['g01', 'g02', 'g03']) == 'g[01-03]'
+    assert hostlist.expand('c[1-3],login1') == ['c1', 'c2', 'c3', 'login1']
+    assert hostlist.expand('c[1-2],c2') == ['c1', 'c2']
+    assert hostlist.expand('c[1-2],c2', allow_duplicates=True) == ['c1', 'c2', 'c2']
+    assert hostlist.compress(['c3', 'c1', 'c2', 'login1']) == 'c[1-3],login1'
+    assert hostlist.compress(['g01', 'g02', 'g03']) == 'g[01-03]'
 
 
 @pytest.mark.parametrize('expr', ['c[1-', 'c[3-1]', 'c[a-b]', 7])
 def test_expand_rejects(expr):
-    with pytest.raises(model.HostlistError):
-        model.expand(expr)
+    with pytest.raises(hostlist.HostlistError):
+        hostlist.expand(expr)
 
 
 def test_missing_hostlist_is_explained(monkeypatch):
-    monkeypatch.setattr(model, 'HAS_HOSTLIST', False)
-    for call in (lambda: model.expand('c1'), lambda: model.compress(['c1']), lambda: model.validate_model(*lab())):
-        with pytest.raises(model.HostlistError, match='install python-hostlist on the controller'):
+    monkeypatch.setattr(hostlist, 'hostlist', None)
+    for call in (lambda: hostlist.expand('c1'), lambda: hostlist.compress(['c1']), lambda: messages(*lab())):
+        with pytest.raises(hostlist.HostlistError, match='^the python-hostlist library is missing: install python-hostlist on the controller$'):
             call()
 
 
 def test_valid_models_have_no_problems():
-    assert model.validate_model(*lab()) == []
-    assert model.validate_model(*two_classes(), slurmd_hosts=['g02', 'c1', 'c2', 'g01']) == []
+    assert messages(*lab()) == []
+    assert messages(*two_classes(), slurmd_hosts=['g02', 'c1', 'c2', 'g01']) == []
 
 
 def set_node(key, value, index=0):
@@ -145,24 +151,24 @@ def test_each_problem_is_reported(change, expected):
     cluster_name, nodes, partitions = lab()
     m = {'cluster_name': cluster_name, 'nodes': nodes, 'partitions': partitions}
     change(m)
-    problems = model.validate_model(m['cluster_name'], m['nodes'], m['partitions'])
+    problems = messages(m['cluster_name'], m['nodes'], m['partitions'])
     assert len(problems) == len(expected), problems
     for problem, start in zip(problems, expected):
-        assert problem.startswith(start)
+        assert problem.startswith(start), problem
 
 
 @pytest.mark.parametrize('key', REQUIRED_NODE_KEYS)
 def test_required_node_keys(key):
     _name, nodes, partitions = lab()
     del nodes[0][key]
-    assert '%s is required' % key in ' '.join(model.validate_model('lab', nodes, partitions))
+    assert '%s is required' % key in ' '.join(messages('lab', nodes, partitions))
 
 
 @pytest.mark.parametrize('key', ['name', 'nodes'])
 def test_required_partition_keys(key):
     _name, nodes, partitions = lab()
     del partitions[0][key]
-    assert '%s is required' % key in ' '.join(model.validate_model('lab', nodes, partitions))
+    assert '%s is required' % key in ' '.join(messages('lab', nodes, partitions))
 
 
 @pytest.mark.parametrize('slurmd_hosts, expected', [
@@ -171,7 +177,7 @@ def test_required_partition_keys(key):
     (['c1', 'x1'], ['slurmd group: hosts x1 are not nodes of slurm_nodes', 'slurmd group: nodes c2 of slurm_nodes are not in the group']),
 ])
 def test_slurmd_group_must_match_nodes(slurmd_hosts, expected):
-    assert model.validate_model(*lab(), slurmd_hosts=slurmd_hosts) == expected
+    assert messages(*lab(), slurmd_hosts=slurmd_hosts) == expected
 
 
 def test_all_problems_are_reported_together():
@@ -179,7 +185,7 @@ def test_all_problems_are_reported_together():
     nodes[0]['cpus'] = 3
     partitions[1]['nodes'] = 'g[01-04]'
     partitions.append({'name': 'gpu', 'nodes': 'c1', 'default': True})
-    assert len(model.validate_model('Lab', nodes, partitions)) == 5
+    assert len(messages('Lab', nodes, partitions)) == 5
 
 
 def test_problems_carry_section_and_index_and_custom_labels():
@@ -187,12 +193,13 @@ def test_problems_carry_section_and_index_and_custom_labels():
     partitions.append({'name': 'gpu', 'nodes': 'g1'})
     labels = {'nodes': 'nodes', 'partitions': 'partitions'}
     assert model.model_problems('lab', nodes, partitions, labels=labels) == [
-        ('partitions', 1, 'partitions[1] (gpu): nodes g1 are not defined in nodes')]
+        model.Problem('partitions', 1, 'partitions[1] (gpu): nodes g1 are not defined in nodes')]
 
 
 def test_slurm_conf_lines_for_the_lab():
     _name, nodes, partitions = lab()
-    assert model.slurm_conf_lines(nodes, partitions) == {
+    assert slurm_conf.model_lines(nodes, partitions, ['ctl1'], {}) == {
+        'controller_lines': ['SlurmctldHost=ctl1'], 'gres_types': [],
         'node_lines': ['NodeName=c[1-2] CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 State=UNKNOWN'],
         'partition_lines': ['PartitionName=debug Nodes=c[1-2] Default=YES MaxTime=1:00:00 State=UP'],
     }
@@ -202,7 +209,7 @@ def test_slurm_conf_lines_merge_identical_hardware_in_first_place():
     hardware = {'cpus': 2, 'sockets': 1, 'cores_per_socket': 2, 'threads_per_core': 1, 'real_memory': 1000}
     nodes = [dict(hardware, names='c[1-2]'), dict(hardware, names='g1', gres=['gpu:a100:4']), dict(hardware, names='c[3-4]'),
              dict(hardware, names='b01')]
-    lines = model.slurm_conf_lines(nodes, [])['node_lines']
+    lines = slurm_conf.node_lines(nodes)
     assert [line.split()[0] for line in lines] == ['NodeName=b01,c[1-4]', 'NodeName=g1']
 
 
@@ -212,7 +219,8 @@ def test_slurm_conf_lines_render_every_key():
               'options': {'State': 'FUTURE', 'TmpDisk': 100000}}]
     partitions = [{'name': 'gpu', 'nodes': 'g[01-02]', 'default': False, 'state': 'DRAIN',
                    'options': {'OverSubscribe': 'NO', 'ExclusiveUser': True, 'AllowGroups': ['hpc', 'gpu']}}]
-    assert model.slurm_conf_lines(nodes, partitions) == {
+    assert slurm_conf.model_lines(nodes, partitions, ['ctl1'], {}) == {
+        'controller_lines': ['SlurmctldHost=ctl1'], 'gres_types': ['gpu', 'nic'],
         'node_lines': ['NodeName=g[01-02] CPUs=8 Boards=2 SocketsPerBoard=2 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=4000'
                        ' Gres=gpu:a100:4,nic:1 Features=a100,ib Weight=10 State=FUTURE TmpDisk=100000'],
         'partition_lines': ['PartitionName=gpu Nodes=g[01-02] State=DRAIN OverSubscribe=NO ExclusiveUser=YES AllowGroups=hpc,gpu'],
@@ -222,5 +230,100 @@ def test_slurm_conf_lines_render_every_key():
 def test_slurm_conf_lines_do_not_change_the_model():
     _name, nodes, partitions = two_classes()
     before = copy.deepcopy((nodes, partitions))
-    model.slurm_conf_lines(nodes, partitions)
+    slurm_conf.model_lines(nodes, partitions, ['ctl1'], {})
     assert (nodes, partitions) == before
+
+
+# ---- the model object: normalisation and derived facts ----
+
+def build(**kwargs):
+    name, nodes, partitions = kwargs.pop('model', None) or two_classes()
+    groups = dict({'slurmctld': ['ctl1'], 'slurmdbd': ['ctl1'], 'slurmrestd': ['ctl1'], 'login': ['login1'],
+                   'slurmd': ['c1', 'c2', 'g01', 'g02']}, **kwargs.pop('groups', {}))
+    return model.build(name, nodes, partitions, groups=groups, **kwargs)
+
+
+def test_a_hand_written_model_without_optional_keys_is_normalised():
+    """Regression: a hand-written slurm_nodes entry without gres made site.yml fail ("dict has no attribute 'gres'")."""
+    built = build()
+    assert built.nodes[0] == {'names': 'c[1-2]', 'cpus': 2, 'sockets': 1, 'cores_per_socket': 2, 'threads_per_core': 1,
+                              'real_memory': 1000, 'gres': [], 'features': [], 'options': {}}
+    assert built.partitions[1] == {'name': 'gpu', 'nodes': 'g[01-02]', 'default': False, 'max_time': 'UNLIMITED',
+                                   'state': 'UP', 'options': {}}
+    assert built.facts()['slurm_conf']['node_lines'][0].startswith('NodeName=c[1-2] CPUs=2 ')
+
+
+def test_derived_groups():
+    groups = build(addresses={'ctl1': '10.0.0.1', 'c1': '10.0.0.101'}).groups()
+    assert groups == {
+        'slurmctld': ['ctl1'], 'slurmdbd': ['ctl1'], 'slurmrestd': ['ctl1'], 'login': ['login1'], 'monitoring': [],
+        'nfs_server': [], 'slurmd': ['c1', 'c2', 'g01', 'g02'], 'partition_debug': ['c1', 'c2'], 'partition_gpu': ['g01', 'g02'],
+        'slurm_hosts': ['ctl1', 'c1', 'c2', 'g01', 'g02', 'login1'],
+        'cluster_members': ['ctl1', 'c1', 'c2', 'g01', 'g02', 'login1'],
+        'slurm_accounting_database': ['ctl1'], 'slurm_jwt_hosts': ['ctl1'], 'slurm_gpu_nodes': ['g01', 'g02'],
+        'slurm_exporter': ['ctl1'], 'dcgm_exporter': ['g01', 'g02'],
+    }
+
+
+def test_sites_place_the_exporters_themselves():
+    groups = build(groups={'slurm_exporter': ['mon1'], 'dcgm_exporter': ['c1']}).groups()
+    assert (groups['slurm_exporter'], groups['dcgm_exporter']) == (['mon1'], ['c1'])
+
+
+@pytest.mark.parametrize('kwargs, database, members', [
+    ({}, 'ctl1', ['ctl1']),
+    ({'accounting_database_host': 'db1', 'inventory_hosts': ['ctl1', 'db1']}, 'db1', ['db1']),
+    ({'accounting_database_host': 'db.example.org', 'inventory_hosts': ['ctl1']}, 'db.example.org', []),
+])
+def test_the_accounting_database_host(kwargs, database, members):
+    built = build(**kwargs)
+    assert built.facts()['accounting_database_host'] == database
+    assert built.groups()['slurm_accounting_database'] == members
+
+
+def test_database_clients_are_the_other_slurmdbd_hosts():
+    built = build(groups={'slurmdbd': ['dbd1', 'dbd2']}, accounting_database_host='dbd1',
+                  addresses={'dbd2': '10.0.0.3'})
+    assert built.facts()['accounting_database_clients'] == ['dbd2', '10.0.0.3']
+    assert build().facts()['accounting_database_clients'] == []
+
+
+def test_without_slurmdbd_and_slurmrestd():
+    built = build(groups={'slurmdbd': [], 'slurmrestd': []})
+    facts = built.facts()
+    assert (facts['accounting_storage_host'], facts['accounting_database_host'], facts['jwt']) == ('', '', False)
+    assert built.groups()['slurm_jwt_hosts'] == built.groups()['slurm_accounting_database'] == built.groups()['slurm_exporter'] == []
+
+
+def test_facts_and_variables():
+    built = build(groups={'slurmctld': ['ctl1', 'ctl2']}, addresses={'ctl1': '10.0.0.1', 'x9': '10.9.9.9'})
+    facts = built.facts()
+    assert facts['controllers'] == ['ctl1', 'ctl2']
+    assert facts['addresses'] == {'ctl1': '10.0.0.1'}, 'addresses of hosts outside the cluster are left out'
+    assert facts['slurm_conf']['controller_lines'] == ['SlurmctldHost=ctl1(10.0.0.1)', 'SlurmctldHost=ctl2']
+    assert facts['slurm_conf']['gres_types'] == ['gpu']
+    assert facts['slurm_conf']['partition_lines'] == ['PartitionName=debug Nodes=c[1-2] Default=YES MaxTime=1:00:00 State=UP',
+                                                      'PartitionName=gpu Nodes=g[01-02] MaxTime=UNLIMITED State=UP']
+    variables = built.variables()
+    assert sorted(variables) == ['hpcstack_cluster', 'slurm_cluster_name', 'slurm_nodes', 'slurm_partitions']
+    assert variables['hpcstack_cluster'] == facts and variables['slurm_nodes'] == built.nodes
+
+
+@pytest.mark.parametrize('groups, message', [
+    ({'slurmctld': []}, 'group slurmctld is empty: the cluster needs at least one controller'),
+    ({'dcgm_exporter': ['login1']}, 'group dcgm_exporter: hosts login1 are not compute nodes'),
+    ({'slurmd': ['c1', 'c2', 'g01']}, 'slurmd group: nodes g02 of slurm_nodes are not in the group'),
+])
+def test_build_rejects(groups, message):
+    with pytest.raises(model.ModelError) as error:
+        build(groups=groups)
+    assert [problem.message for problem in error.value.problems] == [message]
+    assert str(error.value) == 'The cluster model is not valid:\n- ' + message
+
+
+def test_building_does_not_change_the_input():
+    name, nodes, partitions = two_classes()
+    before = copy.deepcopy((nodes, partitions))
+    built = build(model=(name, nodes, partitions))
+    built.variables()['slurm_nodes'][0]['features'].append('x')
+    assert (nodes, partitions) == before and built.nodes[0]['features'] == []
