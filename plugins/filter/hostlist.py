@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.hpcstack.cluster.plugins.module_utils._cluster_model import compress, expand, reraise_as
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import compress, expand, reraise_as
 
 
 @reraise_as(AnsibleFilterError)

@@ -141,30 +141,27 @@ keyed_groups:
   - key: slurm_node.features | default([])
     prefix: feature
 compose:
-  slurm_real_memory: slurm_node.real_memory
+  node_real_memory: slurm_node.real_memory
 """
 
 import ipaddress
 import re
 
+import yaml
+
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Constructable
 
-from ansible_collections.hpcstack.cluster.plugins.module_utils._cluster_model import (
-    HAS_HOSTLIST,
-    MISSING_HOSTLIST,
-    compress,
-    expand,
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import cluster_model
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils.cluster_model import partition_group
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
+    HostlistError,
+    expand_or_empty,
     expand_unique,
-    model_problems,
+    require_hostlist,
 )
 
-try:
-    # ansible-core >= 2.19 tags every loaded YAML value with its origin (file, line, column).
-    from ansible._internal._datatag._tags import Origin
-except ImportError:
-    Origin = None
-
+# Spec key -> the role group it fills.
 ROLE_GROUPS = (
     ('controllers', 'slurmctld'),
     ('slurmdbd', 'slurmdbd'),
@@ -173,24 +170,57 @@ ROLE_GROUPS = (
     ('monitoring', 'monitoring'),
     ('nfs_server', 'nfs_server'),
 )
-MANAGED_GROUPS = tuple(group for _key, group in ROLE_GROUPS) + ('slurmd',)
-SPEC_LABELS = {'cluster_name': 'cluster_name', 'nodes': 'nodes', 'partitions': 'partitions'}
+# Groups extra_groups cannot name: the ones this plugin fills and the ones the preflight derives.
+MANAGED_GROUPS = tuple(dict.fromkeys(
+    [group for _key, group in ROLE_GROUPS] + [g for g in cluster_model.DERIVED_GROUPS if g not in cluster_model.PLACEMENT_GROUPS]))
+# Groups a site may fill (extra_groups or another inventory source); empty ones exist so that the
+# plays for them match no host instead of warning about an unknown pattern.
+OPTIONAL_GROUPS = cluster_model.PLACEMENT_GROUPS + ('grafana',)
+SPEC_LABELS = {'cluster_name': 'cluster_name', 'nodes': 'nodes', 'partitions': 'partitions', 'slurmctld': 'controllers',
+               'dcgm_exporter': 'extra_groups.dcgm_exporter'}
 HOST_KEYS = ('address', 'vars')
 GROUP_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 PLACEHOLDER_RE = re.compile(r'\{([^{}]*)\}')
 
 
-def partition_group(name):
-    return 'partition_' + re.sub(r'[^A-Za-z0-9_]', '_', name)
+class LineMap:
+    """Line numbers of the values of a YAML document, by key path (PyYAML's node marks)."""
 
+    def __init__(self, text):
+        try:
+            self.root = yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError:
+            self.root = None
 
-def line_of(value):
-    """Line of a value loaded from YAML, or None."""
-    origin = Origin.get_tag(value) if Origin is not None else None
-    if origin is not None:
-        return origin.line_num
-    position = getattr(value, 'ansible_pos', None)  # ansible-core < 2.19
-    return position[1] if position else None
+    @staticmethod
+    def _child(node, key):
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if key_node.value == str(key):
+                    return value_node
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and 0 <= key < len(node.value):
+            return node.value[key]
+        return None
+
+    def line(self, keys):
+        """Line of the deepest value of ``keys`` that exists (1-based), or None."""
+        node, line = self.root, None
+        for key in keys:
+            node = self._child(node, key)
+            if node is None:
+                break
+            line = node.start_mark.line + 1
+        return line
+
+    def key_line(self, keys, key):
+        """Line of the key ``key`` of the mapping at ``keys``."""
+        node = self.root
+        for step in keys:
+            node = self._child(node, step)
+        for key_node, _value in node.value if isinstance(node, yaml.MappingNode) else ():
+            if key_node.value == str(key):
+                return key_node.start_mark.line + 1
+        return None
 
 
 class Cluster:
@@ -206,54 +236,69 @@ class Cluster:
 class ClusterSpec:
     """Reads and validates one cluster spec; ``build()`` returns a Cluster or raises AnsibleParserError."""
 
-    def __init__(self, path, raw, options, known_options):
+    def __init__(self, path, text, raw, options, known_options):
         self.path = path
-        self.raw = raw                  # the loaded YAML, for line numbers
+        self.lines = LineMap(text)      # line numbers of the spec's values
+        self.raw = raw
         self.options = options          # option values, defaults applied
         self.known_options = known_options
         self.problems = []              # (line or 0, message)
 
     def problem(self, keys, message):
         """Record a problem found at ``raw[keys[0]][keys[1]]...`` (the deepest one of these that exists)."""
-        value, line = self.raw, line_of(self.raw)
-        for key in keys:
-            try:
-                value = value[key]
-            except (KeyError, IndexError, TypeError):
-                break
-            line = line_of(value) or line
-        self.problems.append((line or 0, message))
+        self.problems.append((self.lines.line(keys) or 0, message))
 
     def build(self):
         cluster = Cluster()
-        cluster.groups = {group: [] for group in MANAGED_GROUPS}
-        self.problems.extend((line_of(key) or 0, 'unknown key %s' % key) for key in self.raw if key not in self.known_options)
+        cluster.groups = {group: [] for group in MANAGED_GROUPS + OPTIONAL_GROUPS}
+        self.problems.extend((self.lines.key_line((), key) or 0, 'unknown key %s' % key)
+                             for key in self.raw if key not in self.known_options)
         for key, group in ROLE_GROUPS:
             cluster.groups[group] = self.hosts_of(self.options[key], (key,), key)
         nodes = self.nodes(cluster)
-        partitions = self.partitions(cluster)
-        for section, index, message in model_problems(self.options['cluster_name'], nodes, partitions, labels=SPEC_LABELS):
-            self.problem((section,) if index is None else (section, index), message)
+        self.partition_groups(cluster)
         self.extra_groups(cluster)
         addresses = self.host_settings(cluster)
         self.node_addresses(addresses)
         self.check_unique_addresses(addresses)
         self.group_vars(cluster)
+        model = self.model(cluster, nodes)
         if self.problems:
             messages = ['%s:%d: %s' % (self.path, line, text) if line else '%s: %s' % (self.path, text)
                         for line, text in sorted(self.problems, key=lambda problem: problem[0])]
             raise AnsibleParserError('The cluster spec %s has %d problem(s):\n  %s' % (self.path, len(messages), '\n  '.join(messages)))
+        # The groups a spec alone defines; the preflight derives the rest from the whole inventory.
+        cluster.groups['slurmd'] = model.node_names()
+        cluster.groups.update(model.partition_groups())
         cluster.group_vars.setdefault('all', {}).update(
-            slurm_cluster_name=self.options['cluster_name'],
-            slurm_nodes=[_normalised_node(entry) for entry in nodes],
-            slurm_partitions=[_normalised_partition(entry) for entry in partitions],
-        )
+            slurm_cluster_name=model.name, slurm_nodes=model.nodes, slurm_partitions=model.partitions)
         for host, address in addresses.items():
             cluster.hosts.setdefault(host, {})['node_address'] = str(address[0])
         for members in cluster.groups.values():
             for host in members:
                 cluster.hosts.setdefault(host, {})
         return cluster
+
+    def model(self, cluster, nodes):
+        """The cluster model of the spec; its problems are recorded with their lines."""
+        groups = dict(cluster.groups)
+        try:
+            return cluster_model.build(self.options['cluster_name'], nodes, self.options['partitions'], groups=groups,
+                                       check_slurmd_group=False, labels=SPEC_LABELS)
+        except cluster_model.ModelError as error:
+            for problem in error.problems:
+                self.problem(self.problem_keys(problem), problem.message)
+        except HostlistError as error:
+            self.problem((), str(error))
+        return None
+
+    @staticmethod
+    def problem_keys(problem):
+        if problem.section == 'slurmctld':
+            return ('controllers',)
+        if problem.section in cluster_model.PLACEMENT_GROUPS:
+            return ('extra_groups', problem.section)
+        return (problem.section,) if problem.index is None else (problem.section, problem.index)
 
     def hosts_of(self, value, keys, what):
         """Hosts of a hostlist expression or a list of them."""
@@ -280,29 +325,23 @@ class ClusterSpec:
                 model.append(entry)
                 continue
             model.append({key: value for key, value in entry.items() if key != 'address'})
-            for name in _expanded(entry.get('names')):
-                if cluster.node_index.setdefault(name, index) == index:
-                    cluster.groups['slurmd'].append(name)
+            for name in expand_or_empty(entry.get('names')):
+                cluster.node_index.setdefault(name, index)
         return model
 
-    def partitions(self, cluster):
+    def partition_groups(self, cluster):
+        """Names the partition groups (filled once the model is valid), so that group_vars may use them."""
         entries = self.options['partitions']
-        seen = {}
-        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        for entry in entries if isinstance(entries, list) else ():
             name = entry.get('name') if isinstance(entry, dict) else None
-            if not isinstance(name, str):
-                continue
-            group = partition_group(name)
-            if seen.setdefault(group, name) != name:
-                self.problem(('partitions', index), 'partitions %s and %s would both be group %s' % (seen[group], name, group))
-            cluster.groups[group] = [node for node in _expanded(entry.get('nodes')) if node in cluster.node_index]
-        return entries
+            if isinstance(name, str):
+                cluster.groups.setdefault(partition_group(name), [])
 
     def extra_groups(self, cluster):
         for group, members in self.options['extra_groups'].items():
             if not isinstance(group, str) or not GROUP_NAME_RE.match(group):
                 self.problem(('extra_groups', group), 'extra_groups: %r is not a valid group name' % (group,))
-            elif group in cluster.groups or group == 'all':
+            elif (group in cluster.groups and group not in OPTIONAL_GROUPS) or group == 'all':
                 self.problem(('extra_groups', group), 'extra_groups: group %s is managed by the plugin' % group)
             else:
                 cluster.groups[group] = self.hosts_of(members, ('extra_groups', group), 'extra_groups.%s' % group)
@@ -338,7 +377,7 @@ class ClusterSpec:
                 continue
             keys = ('nodes', index, 'address')
             first = self.address(entry['address'], keys, 'nodes[%d].address' % index)
-            names = _expanded(entry.get('names'))
+            names = expand_or_empty(entry.get('names'))
             if first is None or not names:
                 continue
             try:
@@ -390,29 +429,6 @@ class ClusterSpec:
                 cluster.group_vars[group] = dict(variables)
 
 
-def _expanded(expr):
-    """Names of a hostlist expression; nothing if it is not a valid one (validation reports that)."""
-    try:
-        return expand(expr)
-    except ValueError:
-        return []
-
-
-def _normalised_node(entry):
-    node = dict(entry, names=compress(expand(entry['names'])))
-    node.setdefault('gres', [])
-    node.setdefault('features', [])
-    node.setdefault('options', {})
-    return node
-
-
-def _normalised_partition(entry):
-    partition = dict(entry, nodes=compress(expand(entry['nodes'])))
-    for key, default in (('default', False), ('max_time', 'UNLIMITED'), ('state', 'UP'), ('options', {})):
-        partition.setdefault(key, default)
-    return partition
-
-
 class InventoryModule(BaseInventoryPlugin, Constructable):
 
     NAME = 'hpcstack.cluster.cluster'
@@ -422,11 +438,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
 
     def parse(self, inventory, loader, path, cache=True):
         super().parse(inventory, loader, path, cache)
-        if not HAS_HOSTLIST:
-            raise AnsibleParserError(MISSING_HOSTLIST)
+        try:
+            require_hostlist()
+        except HostlistError as error:
+            raise AnsibleParserError(str(error)) from None
         raw = self._read_config_data(path)
+        with open(path, encoding='utf-8') as spec_file:
+            text = spec_file.read()
         options = {name: self.get_option(name) for name in self.option_definitions}
-        cluster = ClusterSpec(path, raw, options, self.option_definitions).build()
+        cluster = ClusterSpec(path, text, raw, options, self.option_definitions).build()
         self.populate(cluster)
 
     def populate(self, cluster):

@@ -19,7 +19,7 @@ description:
   - The configuration file is a YAML file whose name ends with C(slurm.yml) or C(slurm.yaml) (V(slurm.yml),
     V(prod.slurm.yml)), with O(plugin=hpcstack.cluster.slurm).
   - The API version is negotiated with the server (the newest that both sides know, V(v0.0.42) down to V(v0.0.38), so
-    Slurm 22.05 to 24.11) unless O(api_version) pins one. Group C(all) gets V(slurm_api_version), the version used.
+    Slurm 22.05 to 24.11) unless O(api_version) pins one. Group C(all) gets V(slurm_live_api_version), the version used.
   - 'The groups are below. Characters other than letters, digits and V(_) in a name become V(_), as in the
     P(hpcstack.cluster.cluster#inventory) plugin: partition V(gpu-a100) is group C(partition_gpu_a100).'
   - C(slurmd), every node.
@@ -30,10 +30,10 @@ description:
     C(state_draining), nodes with the C(DRAIN) flag that still run jobs (C(ALLOCATED) or C(MIXED), or completing).
     A C(DOWN+DRAIN) node is in C(state_down) and C(state_drained). Both groups always exist.
   - C(feature_<feature>), the nodes with each (available) node feature.
-  - Host variables V(slurm_state) (base state, lower case), V(slurm_state_flags) (lower-case flags such as V(drain),
-    V(not_responding), V(reboot_requested)), V(slurm_reason), V(slurm_cpus), V(slurm_alloc_cpus),
-    V(slurm_real_memory) and V(slurm_alloc_memory) (MiB), V(slurm_gres) (text, V(gpu:a100:4)), V(slurm_features) and
-    V(slurm_partitions) (lists). O(compose), O(groups) and O(keyed_groups) can use them.
+  - Host variables V(slurm_live_state) (base state, lower case), V(slurm_live_state_flags) (lower-case flags such as V(drain),
+    V(not_responding), V(reboot_requested)), V(slurm_live_reason), V(slurm_live_cpus), V(slurm_live_alloc_cpus),
+    V(slurm_live_real_memory) and V(slurm_live_alloc_memory) (MiB), V(slurm_live_gres) (text, V(gpu:a100:4)), V(slurm_live_features) and
+    V(slurm_live_partitions) (lists). O(compose), O(groups) and O(keyed_groups) can use them.
   - With O(cache) enabled, the answer of slurmrestd is kept in Ansible's inventory cache and reused until
     O(cache_timeout) passes or C(--flush-cache) is given; the cached state may then be out of date.
   - Needs nothing but the Python standard library on the controller.
@@ -114,10 +114,10 @@ cache_timeout: 300
 # One group per state flag (flag_not_responding, flag_reboot_requested, ...), nodes with free CPUs,
 # and the address Ansible connects to
 keyed_groups:
-  - key: slurm_state_flags
+  - key: slurm_live_state_flags
     prefix: flag
 groups:
-  has_free_cpus: slurm_cpus > slurm_alloc_cpus and slurm_state in ['idle', 'mixed']
+  has_free_cpus: slurm_live_cpus > slurm_live_alloc_cpus and slurm_live_state in ['idle', 'mixed']
 compose:
   ansible_host: inventory_hostname ~ '.cluster.example.org'
 """
@@ -143,16 +143,16 @@ from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_rest impor
 CONFIG_SUFFIXES = ('slurm.yml', 'slurm.yaml')
 UNSAFE = re.compile(r'[^A-Za-z0-9_]')
 HOST_VARS = (  # host variable: key of the node dict of _slurm_data.normalise_node
-    ('slurm_state', 'state'),
-    ('slurm_state_flags', 'flags'),
-    ('slurm_reason', 'reason'),
-    ('slurm_cpus', 'cpus'),
-    ('slurm_alloc_cpus', 'alloc_cpus'),
-    ('slurm_real_memory', 'real_memory'),
-    ('slurm_alloc_memory', 'alloc_memory'),
-    ('slurm_gres', 'gres'),
-    ('slurm_features', 'features'),
-    ('slurm_partitions', 'partitions'),
+    ('slurm_live_state', 'state'),
+    ('slurm_live_state_flags', 'flags'),
+    ('slurm_live_reason', 'reason'),
+    ('slurm_live_cpus', 'cpus'),
+    ('slurm_live_alloc_cpus', 'alloc_cpus'),
+    ('slurm_live_real_memory', 'real_memory'),
+    ('slurm_live_alloc_memory', 'alloc_memory'),
+    ('slurm_live_gres', 'gres'),
+    ('slurm_live_features', 'features'),
+    ('slurm_live_partitions', 'partitions'),
 )
 ALWAYS_GROUPS = ('slurmd',) + tuple('state_' + state for state in BASE_NODE_STATES) + ('state_drained', 'state_draining')
 
@@ -261,7 +261,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option('strict')
         for group in ALWAYS_GROUPS:
             inventory.add_group(group)
-        inventory.set_variable('all', 'slurm_api_version', result['api_version'])
+        inventory.set_variable('all', 'slurm_live_api_version', result['api_version'])
         for node in result['nodes']:
             host = node['name']
             inventory.add_host(host)

@@ -197,6 +197,8 @@ def normalise_node(raw):
             "features": split_list(raw.get("AvailableFeatures")),
             "partitions": split_list(raw.get("Partitions")),
             "next_state": (_text_value(raw.get("NextState")) or "").lower() or None,
+            "address": _text_value(raw.get("NodeAddr")) or "",
+            "hostname": _text_value(raw.get("NodeHostName")) or "",
         })
     state = raw.get("state")
     if isinstance(state, list):
@@ -216,6 +218,7 @@ def normalise_node(raw):
         "features": split_list(raw.get("features")),
         "partitions": split_list(raw.get("partitions")),
         "next_state": None if (next_state or "").lower() in ("", "invalid") else next_state.lower(),
+        "address": raw.get("address") or "", "hostname": raw.get("hostname") or "",
     })
 
 

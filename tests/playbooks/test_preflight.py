@@ -74,72 +74,123 @@ def _spec(**changes):
     return {"cluster_spec": dict(copy.deepcopy(SPEC), **changes)}
 
 
-# (case id, group vars, hosts override or None, text the error must contain)
+# (case id, group vars, hosts override or None, the exact problem line (or lines) of the failure message)
 CASES = [
     ("node-in-no-partition",
      _with(slurm_nodes=_node(names="c[1-3]")),
-     {"slurmd": ["c1", "c2", "c3"]}, "nodes c3 are in no partition"),
+     {"slurmd": ["c1", "c2", "c3"]}, "slurm_nodes[0] (c[1-3]): nodes c3 are in no partition"),
     ("partition-names-unknown-nodes",
      _with(slurm_partitions=[dict(MODEL["slurm_partitions"][0], nodes="c[1-4]")]),
-     None, "nodes c[3-4] are not defined in slurm_nodes"),
-    ("munge-key-too-short", _with(munge_key=_key(16)), None, "the given value is 16 bytes"),
-    ("munge-key-too-long", _with(munge_key=_key(2048)), None, "the given value is 2048 bytes"),
-    ("munge-key-not-base64", _with(munge_key="not base64 at all!"), None, "the given value is not valid base64"),
-    ("jwt-key-too-short", _with(slurm_jwt_key=_key(16)), None, "slurm_jwt_key must be a base64-encoded key of 32 to 4096 bytes (the given value is 16 bytes)"),
-    ("cpus-do-not-add-up", _with(slurm_nodes=_node(cpus=4)), None, "cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2"),
-    ("slurmd-host-not-a-node", _with(), {"slurmd": ["c1", "c2", "gpu9"]}, "hosts gpu9 are not nodes of slurm_nodes"),
+     None, "slurm_partitions[0] (debug): nodes c[3-4] are not defined in slurm_nodes"),
+    ("munge-key-too-short", _with(munge_key=_key(16)), None,
+     "c[1-2],ctl1,login1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is 16 bytes); "
+     "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
+    ("munge-key-too-long", _with(munge_key=_key(2048)), None,
+     "c[1-2],ctl1,login1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is 2048 bytes); "
+     "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
+    ("munge-key-not-base64", _with(munge_key="not base64 at all!"), None,
+     "c[1-2],ctl1,login1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is not valid base64); "
+     "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
+    ("jwt-key-too-short", _with(slurm_jwt_key=_key(16)), None,
+     "c[1-2],ctl1,login1: slurm_jwt_key must be a base64-encoded key of 32 to 4096 bytes (the given value is 16 bytes); "
+     "create one with: dd if=/dev/urandom bs=1 count=32 | base64 -w0"),
+    ("cpus-do-not-add-up", _with(slurm_nodes=_node(cpus=4)), None,
+     "slurm_nodes[0] (c[1-2]): cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2"),
+    ("slurmd-host-not-a-node", _with(), {"slurmd": ["c1", "c2", "gpu9"]}, "slurmd group: hosts gpu9 are not nodes of slurm_nodes"),
     ("two-default-partitions",
      _with(slurm_partitions=MODEL["slurm_partitions"] + [dict(MODEL["slurm_partitions"][0], name="long")]),
-     None, "only one partition can be the default"),
-    ("bad-cluster-name", _with(slurm_cluster_name="My Cluster"), None, "is not a valid cluster name"),
-    ("no-controller", _with(), {"slurmctld": []}, "needs at least one host in group 'slurmctld'"),
-    ("port-not-a-number", _with(slurm_slurmctld_port="six-eight-one-seven"), None, "slurm_slurmctld_port"),
-    ("return-to-service-out-of-choices", _with(slurm_return_to_service=5), None, "slurm_return_to_service"),
-    ("user-without-uid", _with(accounts_users=[{"name": "bob"}]), None, "uid"),
-    ("nfs-server-implementation-out-of-choices", _with(nfs_server_implementation="nfsd"), None, "nfs_server_implementation"),
-    ("nfs-mount-without-path", _with(nfs_client_mounts=[{"src": "ctl1:/home"}]), None, "missing required arguments: path"),
+     None, "slurm_partitions[1] (long): only one partition can be the default, and slurm_partitions[0] (debug) already is"),
+    ("bad-cluster-name", _with(slurm_cluster_name="My Cluster"), None,
+     "slurm_cluster_name: 'My Cluster' is not a valid cluster name (1 to 40 of a-z, 0-9 and _)"),
+    ("no-controller", _with(), {"slurmctld": []}, "group slurmctld is empty: the cluster needs at least one controller"),
+    ("port-not-a-number", _with(slurm_slurmctld_port="six-eight-one-seven"), None,
+     "c[1-2],ctl1,login1: slurm_slurmctld_port (role slurm_common): must be of type int, got 'six-eight-one-seven'"),
+    ("return-to-service-out-of-choices", _with(slurm_return_to_service=5), None,
+     "c[1-2],ctl1,login1: slurm_return_to_service (role slurm_common): value of slurm_return_to_service must be one of: 0, 1, 2, got: 5"),
+    ("user-without-uid", _with(accounts_users=[{"name": "bob"}]), None,
+     "c[1-2],ctl1,login1: accounts_users (role accounts): missing required arguments: uid found in accounts_users"),
+    ("nfs-server-implementation-out-of-choices", _with(nfs_server_implementation="nfsd"), None,
+     "c[1-2],ctl1,login1: nfs_server_implementation (role nfs_server): value of nfs_server_implementation must be one of: "
+     "auto, kernel, ganesha, got: nfsd"),
+    ("nfs-mount-without-path", _with(nfs_client_mounts=[{"src": "ctl1:/home"}]), None,
+     "c[1-2],ctl1,login1: nfs_client_mounts (role nfs_client): missing required arguments: path found in nfs_client_mounts"),
     ("lustre-mount-state-unknown",
-     _with(lustre_client_mounts=[{"src": "mgs@tcp0:/scratch", "path": "/scratch", "state": "up"}]), None, "state"),
-    ("enroot-install-not-a-boolean", _with(enroot_install="perhaps"), None, "enroot_install"),
-    ("pyxis-options-not-a-dict", _with(pyxis_options=["runtime_path=/run/pyxis"]), None, "pyxis_options"),
+     _with(lustre_client_mounts=[{"src": "mgs@tcp0:/scratch", "path": "/scratch", "state": "up"}]), None,
+     "c[1-2],ctl1,login1: lustre_client_mounts (role lustre_client): value of state must be one of: mounted, present, "
+     "absent, got: up found in lustre_client_mounts"),
+    ("enroot-install-not-a-boolean", _with(enroot_install="perhaps"), None,
+     "c[1-2],ctl1,login1: enroot_install (role enroot): must be of type bool, got 'perhaps'"),
+    ("pyxis-options-not-a-dict", _with(pyxis_options=["runtime_path=/run/pyxis"]), None,
+     "c[1-2],ctl1,login1: pyxis_options (role pyxis): must be of type dict, got ['runtime_path=/run/pyxis']"),
     ("sssd-uri-not-ldap",
      _with(sssd_ldap_uri=["http://ldap1"], sssd_ldap_search_base="dc=example,dc=org"),
-     None, "sssd_ldap_uri entries like ldap://host or ldaps://host (given: http://ldap1)"),
+     None, "c[1-2],ctl1,login1: sssd_ldap_uri entries must look like ldap://host or ldaps://host (given: http://ldap1)"),
     ("sssd-bind-dn-without-password",
      _with(sssd_ldap_uri=["ldap://ldap1"], sssd_ldap_search_base="dc=example,dc=org",
            sssd_ldap_default_bind_dn="cn=reader,dc=example,dc=org"),
-     None, "a sssd_ldap_default_authtok (password) whenever sssd_ldap_default_bind_dn is set"),
-    ("sssd-tls-reqcert-out-of-choices", _with(sssd_ldap_tls_reqcert="sometimes"), None, "sssd_ldap_tls_reqcert"),
-    ("health-check-node-state-out-of-choices", _with(slurm_health_check_node_state=["BUSY"]), None, "slurm_health_check_node_state"),
+     None, "c[1-2],ctl1,login1: sssd_ldap_default_authtok (the bind password, in a vault) must be set when "
+           "sssd_ldap_default_bind_dn is"),
+    ("sssd-tls-reqcert-out-of-choices", _with(sssd_ldap_tls_reqcert="sometimes"), None,
+     "c[1-2],ctl1,login1: sssd_ldap_tls_reqcert (role sssd): value of sssd_ldap_tls_reqcert must be one of: never, allow, "
+     "try, demand, hard, got: sometimes"),
+    ("health-check-node-state-out-of-choices", _with(slurm_health_check_node_state=["BUSY"]), None,
+     "c[1-2],ctl1,login1: slurm_health_check_node_state (role slurm_common): value of slurm_health_check_node_state must be "
+     "one or more of: ALLOC, ANY, CYCLE, IDLE, MIXED, NONDRAINED_IDLE, START_ONLY. Got no match for: BUSY"),
     ("health-disk-threshold-not-a-number",
-     _with(node_health_disk_free=[{"path": "/tmp", "min_free_mb": "lots"}]), None, "min_free_mb"),
-    ("lmod-modulepath-not-a-list", _with(lmod_bashrc="perhaps"), None, "lmod_bashrc"),
-    ("hostlist-does-not-parse", _with(slurm_nodes=_node(names="c[1-")), None, "invalid hostlist expression 'c[1-'"),
-    ("node-defined-twice", _with(slurm_nodes=_node() + _node(names="c2")), None, "nodes c2 are already defined by slurm_nodes[0]"),
+     _with(node_health_disk_free=[{"path": "/tmp", "min_free_mb": "lots"}]), None,
+     "c[1-2],ctl1,login1: node_health_disk_free (role node_health): argument 'min_free_mb' is of type str found in "
+     "'node_health_disk_free'. and we were unable to convert to int: \"'lots'\" cannot be converted to an int"),
+    ("lmod-bashrc-not-a-boolean", _with(lmod_bashrc="perhaps"), None,
+     "c[1-2],ctl1,login1: lmod_bashrc (role lmod): must be of type bool, got 'perhaps'"),
+    ("hostlist-does-not-parse", _with(slurm_nodes=_node(names="c[1-")), None,
+     ["slurm_nodes[0] (c[1-): names: invalid hostlist expression 'c[1-': unbalanced brackets",
+      "slurm_partitions[0] (debug): nodes c[1-2] are not defined in slurm_nodes",
+      "slurmd group: hosts c[1-2] are not nodes of slurm_nodes"]),
+    ("node-defined-twice", _with(slurm_nodes=_node() + _node(names="c2")), None,
+     "slurm_nodes[1] (c2): nodes c2 are already defined by slurm_nodes[0] (c[1-2])"),
     ("partition-name-used-twice",
      _with(slurm_partitions=MODEL["slurm_partitions"] + [_partition(default=False)]),
-     None, "partition name debug is already used by slurm_partitions[0]"),
-    ("partition-lists-a-node-twice", _with(slurm_partitions=[_partition(nodes="c[1-2],c1")]), None, "nodes lists c1 more than once"),
-    ("real-memory-zero", _with(slurm_nodes=_node(real_memory=0)), None, "real_memory must be at least 1"),
-    ("real-memory-with-unit", _with(slurm_nodes=_node(real_memory="1G")), None, "real_memory must be an integer"),
-    ("node-key-misspelt", _with(slurm_nodes=_node(cpu=2)), None, "unknown key cpu"),
-    ("partition-state-unknown", _with(slurm_partitions=[_partition(state="BROKEN")]), None, "state must be one of"),
-    ("max-time-unquoted", _with(slurm_partitions=[_partition(max_time=3600)]), None, "must be a quoted string such as"),
-    ("port-out-of-range", _with(slurm_slurmd_port=70000), None, "Ports must be 1 to 65535"),
-    ("ports-collide", _with(slurm_slurmd_port=6817), None, "slurmctld, slurmd and slurmdbd each need their own"),
+     None, "slurm_partitions[1] (debug): partition name debug is already used by slurm_partitions[0] (debug)"),
+    ("partition-lists-a-node-twice", _with(slurm_partitions=[_partition(nodes="c[1-2],c1")]), None,
+     "slurm_partitions[0] (debug): nodes lists c1 more than once"),
+    ("real-memory-zero", _with(slurm_nodes=_node(real_memory=0)), None, "slurm_nodes[0] (c[1-2]): real_memory must be at least 1"),
+    ("real-memory-with-unit", _with(slurm_nodes=_node(real_memory="1G")), None, "slurm_nodes[0] (c[1-2]): real_memory must be an integer"),
+    ("node-key-misspelt", _with(slurm_nodes=_node(cpu=2)), None, "slurm_nodes[0] (c[1-2]): unknown key cpu"),
+    ("partition-state-unknown", _with(slurm_partitions=[_partition(state="BROKEN")]), None,
+     "slurm_partitions[0] (debug): state must be one of UP, DOWN, DRAIN, INACTIVE"),
+    ("max-time-unquoted", _with(slurm_partitions=[_partition(max_time=3600)]), None,
+     "slurm_partitions[0] (debug): max_time must be a quoted string such as \"1:00:00\" (unquoted, YAML reads 1:00:00 as the number 3600)"),
+    ("port-out-of-range", _with(slurm_slurmd_port=70000), None,
+     "c[1-2],ctl1,login1: slurm_slurmd_port (role slurm_common): must be a port number from 1 to 65535, got 70000"),
+    ("ports-collide", _with(slurm_slurmd_port=6817), None,
+     "c[1-2],ctl1,login1: slurm_slurmctld_port, slurm_slurmd_port and slurm_accounting_storage_port must differ: "
+     "slurmctld, slurmd and slurmdbd each need their own port (got 6817, 6817, 6819)"),
     ("external-database-without-password", _with(slurmdbd_storage_host="db.example.org"), {"slurmdbd": ["ctl1"]},
-     "slurmdbd_storage_host db.example.org is not in the inventory"),
+     "c[1-2],ctl1,login1: slurmdbd_storage_host db.example.org is not in the inventory, so it is an external database: "
+     "set slurmdbd_storage_pass (in a vault) to the password of its slurmdbd user"),
+    # One host's own variables (host_vars) are checked too, each reported for that host only.
+    ("host-var-lmod-bashrc", _with(), {"host_vars": {"c1": {"lmod_bashrc": "perhaps"}}},
+     "c1: lmod_bashrc (role lmod): must be of type bool, got 'perhaps'"),
+    ("host-var-slurmd-port", _with(), {"host_vars": {"c2": {"slurm_slurmd_port": 70000}}},
+     "c2: slurm_slurmd_port (role slurm_common): must be a port number from 1 to 65535, got 70000"),
+    ("host-var-ports-collide", _with(), {"host_vars": {"login1": {"slurm_slurmctld_port": 6818}}},
+     "login1: slurm_slurmctld_port, slurm_slurmd_port and slurm_accounting_storage_port must differ: "
+     "slurmctld, slurmd and slurmdbd each need their own port (got 6818, 6818, 6819)"),
+    ("host-var-munge-key", _with(), {"host_vars": {"c1": {"munge_key": _key(8)}}},
+     "c1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is 8 bytes); "
+     "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
     ("spec-duplicate-address", {}, _spec(hosts={"ctl1": {"address": "10.0.0.102"}}),
      "address 10.0.0.102 of c2 is already the address of ctl1"),
     ("spec-unknown-key", {}, _spec(controller=["ctl1"]), "unknown key controller"),
     ("spec-unknown-node-in-partition", {}, _spec(partitions=[_partition(nodes="c[1-3]")]),
-     "nodes c3 are not defined in nodes"),
+     "partitions[0] (debug): nodes c3 are not defined in nodes"),
 ]
 
 
 def _write_inventory(directory, group_vars, hosts_override):
     hosts_override = dict(hosts_override or {})
     spec = hosts_override.pop("cluster_spec", None)
+    host_vars = hosts_override.pop("host_vars", {})
     if spec:
         _dump(os.path.join(directory, "cluster.yml"), spec)
         group_vars = dict(group_vars, **HOSTS["all"]["vars"])
@@ -150,6 +201,10 @@ def _write_inventory(directory, group_vars, hosts_override):
         _dump(os.path.join(directory, "hosts.yml"), hosts)
     os.makedirs(os.path.join(directory, "group_vars"))
     _dump(os.path.join(directory, "group_vars", "all.yml"), group_vars)
+    if host_vars:
+        os.makedirs(os.path.join(directory, "host_vars"))
+        for host, variables in host_vars.items():
+            _dump(os.path.join(directory, "host_vars", host + ".yml"), variables)
 
 
 def _dump(path, data):
@@ -171,9 +226,18 @@ def test_bad_input_is_rejected_before_any_host_is_touched(tmp_path, group_vars, 
     result = _run_site(tmp_path, group_vars, hosts_override)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert expected in output, output[-3000:]
+    assert _problems(output) == (expected if isinstance(expected, list) else [expected]), output[-3000:]
     assert "PLAY [Prepare every cluster member]" not in output
     assert CONTACTED not in output
+
+
+def _problems(output):
+    """The problem lines of the preflight's failure message (or the spec's parse error)."""
+    if "The cluster spec" in output:
+        lines = output.split("problem(s):", 1)[1].splitlines()
+        return [line.strip().split(": ", 1)[1] for line in lines[1:] if line.startswith("  /")][:1] or lines[:1]
+    message = output.split("msg: |-", 1)[1] if "msg: |-" in output else ""
+    return [line.strip()[2:] for line in message.splitlines() if line.strip().startswith("- ")]
 
 
 def test_valid_input_passes_the_preflight(tmp_path):

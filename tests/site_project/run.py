@@ -153,9 +153,10 @@ def install_offline(dev_venv: Path, tarball: Path, env: dict[str, str]) -> None:
     log(f"installed offline: {', '.join(installed)}")
 
 
+# What the roles read, derived by the collection's own model filter from either inventory.
 MODEL = ("{{ {'groups': group_names | reject('in', ['all', 'ungrouped']) | sort, 'address': node_address,"
-         " 'cluster': slurm_cluster_name,"
-         " 'lines': slurm_nodes | hpcstack.cluster.slurm_conf_lines(slurm_partitions)} }}")
+         " 'model': (groups | hpcstack.cluster.cluster_model(hostvars, slurm_cluster_name, slurm_nodes,"
+         " slurm_partitions)).variables.hpcstack_cluster} }}")
 
 
 def model(inventory: str, env: dict[str, str]) -> dict:

@@ -67,6 +67,10 @@ def test_lab_spec():
     assert {name: members(inventory, name) for name in inventory.groups} == {
         'all': [], 'ungrouped': [], 'slurmctld': ['ctl1'], 'slurmdbd': [], 'slurmrestd': [], 'login': ['login1'],
         'monitoring': [], 'nfs_server': [], 'slurmd': ['c1', 'c2'], 'partition_debug': ['c1', 'c2'],
+        # Derived by the preflight from the whole inventory (other sources may add hosts): empty here.
+        'slurm_hosts': [], 'cluster_members': [], 'slurm_accounting_database': [], 'slurm_jwt_hosts': [], 'slurm_gpu_nodes': [],
+        # A site's own placements (extra_groups or another source); empty until one is given.
+        'slurm_exporter': [], 'dcgm_exporter': [], 'grafana': [],
     }
     assert {name: own_vars(inventory, name) for name in inventory.hosts} == {
         'ctl1': {'node_address': '172.31.250.10'}, 'login1': {'node_address': '172.31.250.20'},
@@ -118,6 +122,11 @@ def test_service_hosts_and_extra_groups(tmp_path):
     assert members(inventory, 'nfs_server') == ['ctl1']
     assert members(inventory, 'storage') == ['nfs1', 'nfs2', 'ctl1']
     assert 'node_address' not in inventory.hosts['login2'].vars
+
+
+def test_a_site_places_the_exporters_with_extra_groups(tmp_path):
+    inventory = parse_text(tmp_path, edit(LAB, 'login: [login1]', 'login: [login1]\nextra_groups:\n  slurm_exporter: [mon1]\n  grafana: g1'))
+    assert members(inventory, 'slurm_exporter') == ['mon1'] and members(inventory, 'grafana') == ['g1']
 
 
 def test_host_and_group_vars(tmp_path):
@@ -228,7 +237,7 @@ ERROR_CASES = {
     'group_vars not a mapping': ([('login: [login1]', 'login: [login1]\ngroup_vars:\n  login: [a]')],
                                  [('  login: [a]', 'group_vars.login must be a mapping of variables')]),
     'partition groups collide': ([('max_time: "1:00:00"', 'max_time: "1:00:00"\n  - name: a-b\n    nodes: c1\n  - name: a_b\n    nodes: c1')],
-                                 [('name: a_b', 'partitions a-b and a_b would both be group partition_a_b')]),
+                                 [('name: a_b', 'partitions[2] (a_b): partitions a-b and a_b would both be group partition_a_b')]),
     'cpus mismatch': ([('cpus: 2', 'cpus: 4')],
                       [('- names: c[1-2]', 'nodes[0] (c[1-2]): cpus is 4 but sockets 1 x cores_per_socket 2 x threads_per_core 1 is 2')]),
     'missing real_memory': ([('    real_memory: 1000\n', '')], [('- names: c[1-2]', 'nodes[0] (c[1-2]): real_memory is required')]),

@@ -24,6 +24,7 @@ from ansible.inventory.manager import InventoryManager
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import init_plugin_loader, inventory_loader
 from ansible.utils.collection_loader import AnsibleCollectionConfig
+from ansible.vars.manager import VariableManager
 
 if AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader()  # the collection loader (ANSIBLE_COLLECTIONS_PATH, set by the Makefile) must come before the imports below
@@ -166,11 +167,11 @@ def own_vars(inventory, host):
 def test_recorded_draining_node(serve, tmp_path, version, api, pinned):
     url, canned = serve(cluster_answers(version, lambda api: recorded(version, api + '/nodes_draining')))
     inventory = parse(config(tmp_path, url, api_version=api if pinned else None))
-    assert inventory.groups['all'].vars['slurm_api_version'] == api
+    assert inventory.groups['all'].vars['slurm_live_api_version'] == api
     assert own_vars(inventory, 'rec') == {
-        'slurm_state': 'mixed', 'slurm_state_flags': ['drain'], 'slurm_reason': 'rec maintenance',
-        'slurm_cpus': 2, 'slurm_alloc_cpus': 1, 'slurm_real_memory': 12052, 'slurm_alloc_memory': 12052,
-        'slurm_gres': '', 'slurm_features': ['rec', 'test'], 'slurm_partitions': ['debug', 'long'],
+        'slurm_live_state': 'mixed', 'slurm_live_state_flags': ['drain'], 'slurm_live_reason': 'rec maintenance',
+        'slurm_live_cpus': 2, 'slurm_live_alloc_cpus': 1, 'slurm_live_real_memory': 12052, 'slurm_live_alloc_memory': 12052,
+        'slurm_live_gres': '', 'slurm_live_features': ['rec', 'test'], 'slurm_live_partitions': ['debug', 'long'],
     }
     assert groups_of(inventory, 'rec') == ['feature_rec', 'feature_test', 'partition_debug', 'partition_long',
                                            'slurmd', 'state_draining', 'state_mixed']
@@ -193,7 +194,7 @@ def test_recorded_idle_node(serve, tmp_path, version, api, flags):
     inventory = parse(config(tmp_path, url, api_version=api))
     assert groups_of(inventory, 'rec') == ['feature_rec', 'feature_test', 'partition_debug', 'partition_long',
                                            'slurmd', 'state_idle']
-    assert (own_vars(inventory, 'rec')['slurm_state_flags'], own_vars(inventory, 'rec')['slurm_reason']) == (flags, '')
+    assert (own_vars(inventory, 'rec')['slurm_live_state_flags'], own_vars(inventory, 'rec')['slurm_live_reason']) == (flags, '')
 
 
 @pytest.mark.parametrize('api', ['v0.0.40', 'v0.0.41', 'v0.0.42'])
@@ -203,7 +204,7 @@ def test_recorded_drained_node(serve, tmp_path, api):
     inventory = parse(config(tmp_path, url, api_version=api))
     assert 'state_drained' in groups_of(inventory, 'rec') and 'state_idle' in groups_of(inventory, 'rec')
     assert members(inventory, 'state_draining') == []
-    assert own_vars(inventory, 'rec')['slurm_reason'] == 'rest drain'
+    assert own_vars(inventory, 'rec')['slurm_live_reason'] == 'rest drain'
 
 
 # -- a larger cluster, built from the recorded node in each version's shape ------------------------
@@ -227,7 +228,7 @@ def cluster(version):
 def test_cluster_groups(serve, tmp_path, version):
     url, canned = serve(cluster(version))
     inventory = parse(config(tmp_path, url))
-    assert inventory.groups['all'].vars == {'slurm_api_version': NEGOTIATED[version]}
+    assert inventory.groups['all'].vars == {'slurm_live_api_version': NEGOTIATED[version]}
     expected = {
         'slurmd': ['c1', 'c2', 'g1', 'g2', 'g3', 'g4'],
         'state_idle': ['c1', 'g2', 'g3'], 'state_allocated': ['c2'], 'state_mixed': ['g1'], 'state_down': ['g4'],
@@ -237,8 +238,8 @@ def test_cluster_groups(serve, tmp_path, version):
         'feature_avx512': ['c1', 'c2'], 'feature_a100': ['g1', 'g2', 'g3'], 'feature_ib_hdr': ['g1', 'g2'],
     }
     assert {name: members(inventory, name) for name in inventory.groups if name not in ('all', 'ungrouped')} == expected
-    assert own_vars(inventory, 'g4')['slurm_state_flags'] == ['drain', 'not_responding']
-    assert own_vars(inventory, 'g1')['slurm_partitions'] == ['gpu-a100']  # the real name, not the group name
+    assert own_vars(inventory, 'g4')['slurm_live_state_flags'] == ['drain', 'not_responding']
+    assert own_vars(inventory, 'g1')['slurm_live_partitions'] == ['gpu-a100']  # the real name, not the group name
 
 
 def test_limit_pattern_through_inventory_manager(serve, tmp_path):
@@ -260,9 +261,9 @@ def test_compose_groups_and_keyed_groups(serve, tmp_path):
     url, canned = serve(cluster('24.11'))
     inventory = parse(config(
         tmp_path, url,
-        compose={'ansible_host': "inventory_hostname ~ '.cluster.example.org'", 'free_cpus': 'slurm_cpus - slurm_alloc_cpus'},
-        groups={'has_free_cpus': "slurm_cpus > slurm_alloc_cpus and slurm_state in ['idle', 'mixed']"},
-        keyed_groups=[{'key': 'slurm_state_flags', 'prefix': 'flag'}, {'key': 'slurm_partitions', 'prefix': 'p'}],
+        compose={'ansible_host': "inventory_hostname ~ '.cluster.example.org'", 'free_cpus': 'slurm_live_cpus - slurm_live_alloc_cpus'},
+        groups={'has_free_cpus': "slurm_live_cpus > slurm_live_alloc_cpus and slurm_live_state in ['idle', 'mixed']"},
+        keyed_groups=[{'key': 'slurm_live_state_flags', 'prefix': 'flag'}, {'key': 'slurm_live_partitions', 'prefix': 'p'}],
     ))
     assert inventory.hosts['g1'].vars['ansible_host'] == 'g1.cluster.example.org'
     assert inventory.hosts['g1'].vars['free_cpus'] == 1
@@ -300,7 +301,7 @@ def test_cache_is_honoured(serve, tmp_path):
     assert len(canned.requests) == asked
     assert {name: members(second, name) for name in second.groups} == {name: members(first, name) for name in first.groups}
     assert own_vars(second, 'g1') == own_vars(first, 'g1')
-    assert second.groups['all'].vars == {'slurm_api_version': 'v0.0.42'}
+    assert second.groups['all'].vars == {'slurm_live_api_version': 'v0.0.42'}
     parse(path, cache=False)  # --flush-cache / meta: refresh_inventory asks again ...
     assert len(canned.requests) == asked + 2
     parse(path)  # ... and refreshes the cache
@@ -450,4 +451,23 @@ def test_failed_parse_does_not_fill_the_cache(serve, tmp_path):
     path = cached_config(tmp_path, url, api_version='v0.0.42')
     with pytest.raises(AnsibleParserError):
         parse(path)
-    assert own_vars(parse(path), 'rec')['slurm_state'] == 'idle'
+    assert own_vars(parse(path), 'rec')['slurm_live_state'] == 'idle'
+
+
+def test_with_the_cluster_plugin_on_one_inventory(serve, tmp_path):
+    """Regression: the live plugin's slurm_partitions (names) shadowed the model's (dicts) and slurm.conf failed."""
+    def answer(api):
+        return nodes_body('24.11', api, [node_like('24.11', api, 'c1', 'IDLE', partitions=['debug'])])
+    url, _canned = serve(cluster_answers('24.11', answer))
+    (tmp_path / 'cluster.yml').write_text(
+        'plugin: hpcstack.cluster.cluster\ncluster_name: lab\ncontrollers: [ctl1]\n'
+        'nodes: [{names: "c[1-2]", cpus: 2, sockets: 1, cores_per_socket: 2, threads_per_core: 1, real_memory: 1000}]\n'
+        'partitions: [{name: debug, nodes: "c[1-2]", default: true}]\n')
+    config(tmp_path, url, name='zz_slurm.yml')
+    manager = InventoryManager(DataLoader(), sources=[str(tmp_path / 'cluster.yml'), str(tmp_path / 'zz_slurm.yml')])
+    variables = VariableManager(loader=DataLoader(), inventory=manager).get_vars(host=manager.get_host('c1'))
+    assert variables['slurm_partitions'] == [{'name': 'debug', 'nodes': 'c[1-2]', 'default': True, 'max_time': 'UNLIMITED',
+                                              'state': 'UP', 'options': {}}]
+    assert variables['slurm_live_partitions'] == ['debug']
+    assert variables['slurm_live_state'] == 'idle'
+    assert sorted(host.name for host in manager.get_hosts('partition_debug')) == ['c1', 'c2']

@@ -1,0 +1,414 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2025, hpcstack developers
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The cluster model (docs/cluster-model.md) as one object: normalise, validate, derive.
+
+Both ways of writing a cluster go through :func:`build`: the ``hpcstack.cluster.cluster``
+inventory plugin (a cluster spec) and the ``hpcstack.cluster.cluster_model`` filter that the
+preflight play applies to hand-written inventories. Whatever the source, the result has one
+shape: :meth:`ClusterModel.variables` (the variables every role reads) and
+:meth:`ClusterModel.groups` (role groups plus the groups derived from the model). Every
+derived fact (placements, slurm.conf lines, scrape targets) is computed here and only rendered
+by the roles.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import slurm_conf
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
+    compress,
+    expand,
+    expand_or_empty,
+    expand_unique,
+    require_hostlist,
+)
+
+# How messages name the three model variables; the inventory plugin passes its spec keys.
+MODEL_LABELS = {'cluster_name': 'slurm_cluster_name', 'nodes': 'slurm_nodes', 'partitions': 'slurm_partitions',
+                'slurmd': 'slurmd group', 'slurmctld': 'group slurmctld', 'dcgm_exporter': 'group dcgm_exporter'}
+
+# Inventory groups a cluster is made of (written by the site), and the groups derived from them.
+ROLE_GROUPS = ('slurmctld', 'slurmdbd', 'slurmrestd', 'login', 'monitoring', 'nfs_server')
+# A site may place these itself with an inventory group of that name; otherwise the model does.
+PLACEMENT_GROUPS = ('slurm_exporter', 'dcgm_exporter')
+DERIVED_GROUPS = ('slurmd', 'slurm_hosts', 'cluster_members', 'slurm_accounting_database', 'slurm_jwt_hosts',
+                  'slurm_gpu_nodes') + PLACEMENT_GROUPS
+PARTITION_GROUP_PREFIX = 'partition_'
+
+CLUSTER_NAME_RE = re.compile(r'^[a-z0-9_]{1,40}$')
+PARTITION_NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
+MAX_TIME_RE = re.compile(r'^(UNLIMITED|INFINITE|\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2})$')
+PARTITION_STATES = ('UP', 'DOWN', 'DRAIN', 'INACTIVE')
+GPU_GRES_RE = re.compile(r'^gpu(:|$)')
+
+NODE_DEFAULTS = {'gres': [], 'features': [], 'options': {}}
+PARTITION_DEFAULTS = {'default': False, 'max_time': 'UNLIMITED', 'state': 'UP', 'options': {}}
+
+
+def partition_group(name: str) -> str:
+    """Inventory group of a partition: characters other than letters, digits and ``_`` become ``_``."""
+    return PARTITION_GROUP_PREFIX + re.sub(r'[^A-Za-z0-9_]', '_', name)
+
+
+def entry_label(section: str, index: int, entry) -> str:
+    """``slurm_partitions[1] (gpu)``: how messages name one entry of a list."""
+    label = '%s[%d]' % (section, index)
+    name = entry.get('name', entry.get('names')) if isinstance(entry, Mapping) else None
+    return '%s (%s)' % (label, name) if isinstance(name, str) and name else label
+
+
+# ---- field checks: each returns None or the end of a message ----
+
+def _int_check(minimum: int):
+    def check(value):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return 'must be an integer'
+        if value < minimum:
+            return 'must be at least %d' % minimum
+        return None
+    return check
+
+
+def _check_str(value):
+    return None if isinstance(value, str) and value else 'must be a non-empty string'
+
+
+def _check_str_list(value):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        return 'must be a list of strings'
+    return None if all(isinstance(item, str) and item for item in value) else 'must be a list of non-empty strings'
+
+
+def _check_mapping(value):
+    return None if isinstance(value, Mapping) else 'must be a mapping of option name to value'
+
+
+def _check_bool(value):
+    return None if isinstance(value, bool) else 'must be true or false'
+
+
+def _check_max_time(value):
+    if isinstance(value, str) and MAX_TIME_RE.match(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return 'must be a quoted string such as "1:00:00" (unquoted, YAML reads 1:00:00 as the number 3600)'
+    return 'must be UNLIMITED, minutes, "[days-]hours:minutes:seconds" or another Slurm time format'
+
+
+def _check_state(value):
+    return None if value in PARTITION_STATES else 'must be one of %s' % ', '.join(PARTITION_STATES)
+
+
+def _check_partition_name(value):
+    if not isinstance(value, str) or not PARTITION_NAME_RE.match(value):
+        return 'must be a partition name (letters, digits, "_", "." and "-")'
+    return None
+
+
+# key -> (required, check). Hostlist syntax is checked separately.
+NODE_FIELDS = {
+    'names': (True, _check_str),
+    'cpus': (True, _int_check(1)),
+    'boards': (False, _int_check(1)),
+    'sockets': (True, _int_check(1)),
+    'cores_per_socket': (True, _int_check(1)),
+    'threads_per_core': (True, _int_check(1)),
+    'real_memory': (True, _int_check(1)),
+    'gres': (False, _check_str_list),
+    'features': (False, _check_str_list),
+    'weight': (False, _int_check(0)),
+    'options': (False, _check_mapping),
+}
+PARTITION_FIELDS = {
+    'name': (True, _check_partition_name),
+    'nodes': (True, _check_str),
+    'default': (False, _check_bool),
+    'max_time': (False, _check_max_time),
+    'state': (False, _check_state),
+    'options': (False, _check_mapping),
+}
+
+
+def _field_problems(entry, fields) -> list[str]:
+    """Messages for missing, unknown and mistyped keys of one entry."""
+    if not isinstance(entry, Mapping):
+        return ['must be a mapping']
+    problems = ['%s is required' % key for key, (required, _check) in fields.items() if required and key not in entry]
+    problems.extend('unknown key %s' % key for key in entry if key not in fields)
+    for key, (_required, check) in fields.items():
+        if key in entry:
+            text = check(entry[key])
+            if text:
+                problems.append('%s %s' % (key, text))
+    return problems
+
+
+def _cpu_problem(entry) -> str | None:
+    boards = entry.get('boards', 1)
+    factors = (boards, entry.get('sockets'), entry.get('cores_per_socket'), entry.get('threads_per_core'))
+    if any(_int_check(1)(value) for value in factors + (entry.get('cpus'),)):
+        return None  # reported as missing or mistyped
+    product = boards * factors[1] * factors[2] * factors[3]
+    if product == entry['cpus']:
+        return None
+    return 'cpus is %d but %ssockets %d x cores_per_socket %d x threads_per_core %d is %d' % (
+        entry['cpus'], 'boards %d x ' % boards if 'boards' in entry else '', factors[1], factors[2], factors[3], product)
+
+
+def _get(entry, key):
+    return entry.get(key) if isinstance(entry, Mapping) else None
+
+
+def _expand_field(entry, key, problems):
+    if _check_str(_get(entry, key)):
+        return None  # missing or not a string: reported already
+    names, found = expand_unique(entry[key], key)
+    problems.extend(found)
+    return names
+
+
+# ---- the model ----
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of the input: ``section`` is cluster_name, nodes, partitions, slurmd or a group name;
+    ``index`` the list entry (or None); ``message`` names the variable and entry."""
+    section: str
+    index: int | None
+    message: str
+
+
+class ModelError(ValueError):
+    """The input is not a valid cluster model; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__('The cluster model is not valid:\n- ' + '\n- '.join(p.message for p in problems))
+
+
+@dataclass
+class ClusterModel:
+    """A valid cluster model and everything derived from it. Build it with :func:`build`."""
+    name: str
+    nodes: list[dict]                 # normalised slurm_nodes entries (names compressed, defaults filled)
+    partitions: list[dict]            # normalised slurm_partitions entries
+    role_groups: dict[str, list[str]]  # ROLE_GROUPS and given PLACEMENT_GROUPS, hosts in order
+    addresses: dict[str, str] = field(default_factory=dict)
+    inventory_hosts: set[str] | None = None   # None: every host named anywhere counts as in the inventory
+    accounting_database_host: str = ''        # slurmdbd_storage_host (default: the first slurmdbd host)
+
+    # -- derived facts --
+
+    def node_names(self) -> list[str]:
+        return [name for entry in self.nodes for name in expand(entry['names'])]
+
+    def gpu_nodes(self) -> list[str]:
+        return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres'])
+                for name in expand(entry['names'])]
+
+    def partition_groups(self) -> dict[str, list[str]]:
+        return {partition_group(entry['name']): expand(entry['nodes']) for entry in self.partitions}
+
+    def database_clients(self, slurmdbd: list[str]) -> list[str]:
+        """Names, then addresses, of the slurmdbd hosts that reach the accounting database over the network."""
+        remote = [host for host in slurmdbd if host != self.accounting_database_host]
+        return remote + [self.addresses[host] for host in remote if host in self.addresses]
+
+    def groups(self) -> dict[str, list[str]]:
+        """Every group of the model: the role groups, ``slurmd``, one per partition, and the derived ones."""
+        role = {group: list(self.role_groups.get(group, [])) for group in ROLE_GROUPS}
+        slurmd = self.node_names()
+        groups = dict(role, slurmd=slurmd)
+        groups.update(self.partition_groups())
+        slurm_hosts = _union(role['slurmctld'], role['slurmdbd'], slurmd, role['login'])
+        groups['slurm_hosts'] = slurm_hosts
+        groups['cluster_members'] = _union(slurm_hosts, role['slurmrestd'])
+        database = self.accounting_database_host if role['slurmdbd'] else ''
+        in_inventory = self.inventory_hosts is None or database in self.inventory_hosts
+        groups['slurm_accounting_database'] = [database] if database and in_inventory else []
+        groups['slurm_jwt_hosts'] = _union(role['slurmctld'], role['slurmdbd']) if role['slurmrestd'] else []
+        groups['slurm_gpu_nodes'] = self.gpu_nodes()
+        given = {group: self.role_groups.get(group) for group in PLACEMENT_GROUPS}
+        groups['slurm_exporter'] = list(given['slurm_exporter'] or role['slurmrestd'][:1])
+        groups['dcgm_exporter'] = list(given['dcgm_exporter'] or groups['slurm_gpu_nodes'])
+        return groups
+
+    def facts(self) -> dict:
+        """``hpcstack_cluster``: the derived facts roles and filters read."""
+        groups = self.groups()
+        return {
+            'name': self.name,
+            'groups': groups,
+            'addresses': {host: self.addresses[host] for host in _union(*groups.values()) if host in self.addresses},
+            'controllers': groups['slurmctld'],
+            'accounting_storage_host': (groups['slurmdbd'] or [''])[0],
+            'accounting_database_host': self.accounting_database_host if groups['slurmdbd'] else '',
+            # Where slurmdbd connects to the database from: the slurmdbd hosts other than the database host.
+            'accounting_database_clients': self.database_clients(groups['slurmdbd']),
+            'jwt': bool(groups['slurmrestd']),
+            'slurm_conf': slurm_conf.model_lines(self.nodes, self.partitions, groups['slurmctld'], self.addresses),
+        }
+
+    def variables(self) -> dict:
+        """The variables of group ``all``: the normalised model plus ``hpcstack_cluster``."""
+        return {
+            'slurm_cluster_name': self.name,
+            'slurm_nodes': copy.deepcopy(self.nodes),
+            'slurm_partitions': copy.deepcopy(self.partitions),
+            'hpcstack_cluster': self.facts(),
+        }
+
+
+def _union(*lists: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(host for hosts in lists for host in hosts))
+
+
+def normalise_node(entry: Mapping) -> dict:
+    node = dict(copy.deepcopy(NODE_DEFAULTS), **entry)
+    node['names'] = compress(expand(entry['names']))
+    return node
+
+
+def normalise_partition(entry: Mapping) -> dict:
+    partition = dict(copy.deepcopy(PARTITION_DEFAULTS), **entry)
+    partition['nodes'] = compress(expand(entry['nodes']))
+    return partition
+
+
+def model_problems(cluster_name, nodes, partitions, slurmd_hosts=None, labels=None) -> list[Problem]:
+    """Every problem of the model variables.
+
+    ``slurmd_hosts``: the hosts of a hand-written ``slurmd`` group, checked against the nodes
+    (the inventory plugin derives that group, so it passes None). ``labels`` renames the
+    sections in messages (default: the model's variable names).
+    """
+    require_hostlist()
+    labels = dict(MODEL_LABELS, **(labels or {}))
+    found: list[Problem] = []
+
+    def report(section, index, texts, entry=None):
+        where = labels.get(section, section) if index is None else entry_label(labels[section], index, entry)
+        found.extend(Problem(section, index, '%s: %s' % (where, text)) for text in texts)
+
+    if not isinstance(cluster_name, str) or not CLUSTER_NAME_RE.match(cluster_name):
+        report('cluster_name', None, ['%r is not a valid cluster name (1 to 40 of a-z, 0-9 and _)' % (cluster_name,)])
+
+    node_owner: dict[str, int] = {}  # node name -> index of its slurm_nodes entry
+    for index, entry in enumerate(_as_list(nodes, 'nodes', report)):
+        problems = _field_problems(entry, NODE_FIELDS)
+        if isinstance(entry, Mapping):
+            problems.extend(filter(None, [_cpu_problem(entry)]))
+        names = _expand_field(entry, 'names', problems)
+        clashes: dict[int, list[str]] = {}
+        for name in names or ():
+            owner = node_owner.setdefault(name, index)
+            if owner != index:
+                clashes.setdefault(owner, []).append(name)
+        problems.extend('nodes %s are already defined by %s' % (compress(dup), entry_label(labels['nodes'], owner, nodes[owner]))
+                        for owner, dup in clashes.items())
+        report('nodes', index, problems, entry)
+
+    in_partition: set[str] = set()
+    defaults: list[int] = []
+    partition_index: dict[str, int] = {}
+    group_owner: dict[str, str] = {}
+    for index, entry in enumerate(_as_list(partitions, 'partitions', report)):
+        problems = _field_problems(entry, PARTITION_FIELDS)
+        name = _get(entry, 'name')
+        if isinstance(name, str):
+            first = partition_index.setdefault(name, index)
+            if first != index:
+                problems.append('partition name %s is already used by %s' % (name, entry_label(labels['partitions'], first, partitions[first])))
+            elif group_owner.setdefault(partition_group(name), name) != name:
+                problems.append('partitions %s and %s would both be group %s' % (group_owner[partition_group(name)], name, partition_group(name)))
+        if _get(entry, 'default') is True:
+            defaults.append(index)
+            if len(defaults) > 1:
+                problems.append('only one partition can be the default, and %s already is'
+                                % entry_label(labels['partitions'], defaults[0], partitions[defaults[0]]))
+        members = _expand_field(entry, 'nodes', problems)
+        unknown = [member for member in members or () if member not in node_owner]
+        if unknown:
+            problems.append('nodes %s are not defined in %s' % (compress(unknown), labels['nodes']))
+        in_partition.update(members or ())
+        report('partitions', index, problems, entry)
+
+    if isinstance(partitions, list):
+        orphans: dict[int, list[str]] = {}
+        for name, owner in node_owner.items():
+            if name not in in_partition:
+                orphans.setdefault(owner, []).append(name)
+        for owner, names in sorted(orphans.items()):
+            report('nodes', owner, ['nodes %s are in no partition' % compress(names)], nodes[owner])
+
+    if slurmd_hosts is not None:
+        hosts = set(slurmd_hosts)
+        extra = [host for host in slurmd_hosts if host not in node_owner]
+        missing = [name for name in node_owner if name not in hosts]
+        if extra:
+            report('slurmd', None, ['hosts %s are not nodes of %s' % (compress(extra), labels['nodes'])])
+        if missing:
+            report('slurmd', None, ['nodes %s of %s are not in the group' % (compress(missing), labels['nodes'])])
+    return found
+
+
+def _as_list(value, section, report):
+    if isinstance(value, list):
+        return value
+    report(section, None, ['must be a list, got %r' % (value,)])
+    return []
+
+
+def _placement_problems(groups: Mapping[str, Sequence[str]], node_names: set[str], labels) -> list[Problem]:
+    found = []
+    if not groups.get('slurmctld'):
+        found.append(Problem('slurmctld', None, '%s is empty: the cluster needs at least one controller' % labels['slurmctld']))
+    outside = [host for host in groups.get('dcgm_exporter') or () if host not in node_names]
+    if outside:
+        found.append(Problem('dcgm_exporter', None, '%s: hosts %s are not compute nodes' % (labels['dcgm_exporter'], compress(outside))))
+    return found
+
+
+def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] | None = None,
+          addresses: Mapping[str, str] | None = None, inventory_hosts: Iterable[str] | None = None,
+          accounting_database_host: str | None = None, check_slurmd_group: bool = True,
+          labels: Mapping[str, str] | None = None) -> ClusterModel:
+    """Validate and normalise the model; raises ModelError with every problem found.
+
+    ``groups``: inventory group -> hosts; the role groups (``slurmctld`` first: the primary
+    controller, then the backups), the placement groups a site set itself, and — for a
+    hand-written inventory — ``slurmd``, checked against the nodes when ``check_slurmd_group``.
+    ``addresses``: host -> address (``node_address``). ``inventory_hosts``: every host of the
+    inventory, to tell an accounting database host in the inventory from an external one.
+    """
+    groups = dict(groups or {})
+    labels = dict(MODEL_LABELS, **(labels or {}))
+    slurmd = groups.get('slurmd') if check_slurmd_group else None
+    problems = model_problems(cluster_name, nodes, partitions, slurmd_hosts=slurmd, labels=labels)
+    if problems:
+        raise ModelError(problems)
+    node_names = {name for entry in nodes for name in expand(entry['names'])}
+    problems = _placement_problems(groups, node_names, labels)
+    if problems:
+        raise ModelError(problems)
+    role_groups = {group: list(groups.get(group) or []) for group in ROLE_GROUPS + PLACEMENT_GROUPS}
+    slurmdbd = role_groups['slurmdbd']
+    return ClusterModel(
+        name=cluster_name,
+        nodes=[normalise_node(entry) for entry in nodes],
+        partitions=[normalise_partition(entry) for entry in partitions],
+        role_groups=role_groups,
+        addresses={host: str(address) for host, address in (addresses or {}).items() if address},
+        inventory_hosts=None if inventory_hosts is None else set(inventory_hosts),
+        accounting_database_host=(accounting_database_host or (slurmdbd[0] if slurmdbd else '')),
+    )
+
+
+__all__ = ['ClusterModel', 'ModelError', 'Problem', 'build', 'model_problems', 'partition_group', 'entry_label',
+           'expand_or_empty', 'ROLE_GROUPS', 'PLACEMENT_GROUPS', 'DERIVED_GROUPS']
