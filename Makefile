@@ -25,6 +25,11 @@ help:
 	@echo "make molecule-ha  the controller HA scenario: failover, slurmdbd outage, backup/restore, upgrade"
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make build        build the collection tarball into .cache/dist"
+	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
+	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs lint"
+	@echo "make docs         the HTML docs site (plugins, modules, roles, docs/*.md) in .cache/docs/html"
+	@echo "make unit-newest sanity-newest  unit tests and sanity on the newest ansible-core (docs/support.md)"
+	@echo "make test-site-project  docs/site-project.md step by step: tarball, empty project, 3 machines, a job"
 	@echo "make bench        run the benchmark scripts"
 
 $(VENV)/.installed: requirements.txt
@@ -87,13 +92,13 @@ molecule-all: venv docker forget-installed-copies
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
 test: venv
-	@bash tests/run.sh lint sanity unit molecule
+	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit molecule molecule-ha molecule-day2 molecule-all
+	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-all test-site-project
 
 build: venv
-	$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
+	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .
 
 bench: venv
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
@@ -105,3 +110,82 @@ cache-destroy: docker
 
 clean:
 	rm -rf .cache
+
+# ---- Publishing (docs/support.md): role READMEs, Galaxy import, declared dependencies, EE, docs site
+.PHONY: role-readmes role-readmes-check package galaxy-deps galaxy-import install-check ee docs-lint docs changelog
+.PHONY: venv-newest unit-newest sanity-newest galaxy-deps-newest test-site-project
+VERSION     := $(shell sed -n 's/^version: *//p' galaxy.yml)
+DIST        := .cache/dist/hpcstack-cluster-$(VERSION).tar.gz
+
+# Every publishing check, each a stage (tests/run.sh); each builds the tarball afresh (~2 s).
+package: venv
+	@bash tests/run.sh role-readmes-check changelog galaxy-deps galaxy-import install-check ee docs-lint
+
+# Role READMEs are generated from meta/argument_specs.yml (purpose = the entry point's descriptions).
+role-readmes: venv
+	$(PY) tools/role_readme.py
+
+role-readmes-check: venv
+	$(PY) tools/role_readme.py --check
+
+# galaxy.yml's dependencies = what the tarball uses; ranges hold the lowest supported ansible's versions.
+galaxy-deps: build
+	$(PY) tools/collection_deps.py check $(DIST) --end lower
+
+# galaxy-importer on the tarball, only the declared dependencies visible: no errors, no warnings.
+galaxy-import: build
+	bash tests/release/galaxy_import.sh $(CURDIR)/$(VENV) $(DIST)
+
+# The tarball's contents; installed into an empty project with its declared dependencies only,
+# every shipped playbook and role passes --syntax-check.
+install-check: build
+	bash tests/release/install_check.sh $(CURDIR)/$(VENV) $(DIST)
+
+# Execution environment build context (.cache/ee/context) from ee/execution-environment.yml, checked;
+# the image itself needs a registry for its base image (ansible-builder build, elsewhere).
+ee: build
+	bash tests/release/ee_check.sh $(CURDIR)/$(VENV) $(DIST)
+
+# Plugin, module and role docs as docs.ansible.com renders them, strict: references only to this
+# collection, its dependencies and ansible.builtin (--validate-collection-refs all takes 8 min).
+docs-lint: venv
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-docs lint-collection-docs --plugin-docs \
+	  --validate-collection-refs dependent --disallow-unknown-collection-refs .
+
+docs: venv
+	bash tools/docs_site.sh $(CURDIR)/$(VENV)
+
+# Changelog fragments are valid and CHANGELOG.rst is what changelogs/changelog.yaml gives
+# (a release: antsibull-changelog release, docs/support.md).
+changelog: venv
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-changelog lint
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/antsibull-changelog generate --output $(CURDIR)/.cache/CHANGELOG.rst
+	@cmp -s CHANGELOG.rst .cache/CHANGELOG.rst || { diff -u CHANGELOG.rst .cache/CHANGELOG.rst; \
+	  echo "CHANGELOG.rst differs from changelogs/changelog.yaml: antsibull-changelog generate" >&2; exit 1; }
+
+# The newest supported ansible-core (docs/support.md): a second venv on a newer Python with the
+# same requirements except the `ansible` package, which tests/requirements-newest.txt names.
+PYTHON_NEWEST ?= python3.13
+VENV_NEWEST   ?= .cache/venv-newest
+$(VENV_NEWEST)/.installed: requirements.txt tests/requirements-newest.txt
+	@test -x $(VENV_NEWEST)/bin/python || $(PYTHON_NEWEST) -m venv $(VENV_NEWEST)
+	@grep -vE '^ansible([<>=! ]|$$)' requirements.txt | cat - tests/requirements-newest.txt >$(VENV_NEWEST)/requirements.txt
+	$(VENV_NEWEST)/bin/pip install -q --disable-pip-version-check -r $(VENV_NEWEST)/requirements.txt
+	@touch $@
+
+venv-newest: $(VENV_NEWEST)/.installed $(COLL_LINK)
+
+unit-newest: venv-newest
+	cd $(COLL_LINK) && $(CURDIR)/$(VENV_NEWEST)/bin/python -m pytest -q tests/unit tests/playbooks
+
+sanity-newest: venv-newest
+	bash tests/sanity/run.sh $(CURDIR)/$(VENV_NEWEST)
+
+galaxy-deps-newest: venv-newest build
+	$(VENV_NEWEST)/bin/python tools/collection_deps.py check $(DIST) --end upper
+
+# docs/site-project.md, literally: the built tarball in an empty project with its declared
+# dependencies only, a controller and two compute nodes (containers hpcsp-*, 172.31.247.0/24)
+# reached over SSH, a job as a user; the hand-written inventory gives the same model.
+test-site-project: build docker
+	flock /tmp/hpcstack-sitep.lock $(PY) tests/site_project/run.py $(CURDIR)/$(VENV) $(DIST)

@@ -37,14 +37,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
-  platform:
-    platforms: posix
+  - hpcstack.cluster.attributes.info_module
 author:
   - hpcstack developers (@hpcstack)
 """

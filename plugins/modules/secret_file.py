@@ -33,16 +33,9 @@ options:
     default: 1048576
 extends_documentation_fragment:
   - ansible.builtin.files
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-    details: The diff shows the SHA-256 digest of the old and the new content, never the content.
-  platform:
-    platforms: posix
+  - hpcstack.cluster.attributes
 notes:
+  - The diff shows the SHA-256 digest of the old and the new content, never the content.
   - I(mode) defaults to C(0600) when the file is created and no mode is given.
 author:
   - hpcstack developers (@hpcstack)

@@ -22,6 +22,8 @@ author:
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.sacctmgr
   - hpcstack.cluster.slurm.cluster
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.sacctmgr_group
 options:
   accounts:
     description:
@@ -105,7 +107,7 @@ options:
     type: int
     default: 500
 notes:
-  - Supports check mode and diff mode; RV(commands) lists what was or would be run.
+  - RV(commands) lists what was run, or in check mode what would be run.
 seealso:
   - module: hpcstack.cluster.slurm_user
   - module: hpcstack.cluster.slurm_qos

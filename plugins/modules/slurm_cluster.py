@@ -31,10 +31,10 @@ options:
     type: str
     choices: [present, absent]
     default: present
-notes:
-  - Supports check mode and diff mode.
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.sacctmgr
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.sacctmgr_group
 """
 
 EXAMPLES = r"""

@@ -22,6 +22,8 @@ author:
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.scontrol
   - hpcstack.cluster.slurm.rest
+  - hpcstack.cluster.attributes.info_module
+  - hpcstack.cluster.attributes.scontrol_group
 options:
   gather:
     description:
@@ -30,8 +32,6 @@ options:
     elements: str
     choices: [config, nodes, partitions, jobs, ping, diag]
     default: [nodes, partitions]
-notes:
-  - Read-only; supports check mode.
 """
 
 EXAMPLES = r"""

@@ -15,11 +15,13 @@ description:
   - Puts Slurm nodes into a state with C(scontrol update) or C(scontrol reboot), changing only
     the nodes not already in it, all in one command.
   - With O(wait=true) after V(drain), waits until the nodes are drained (no jobs left, Slurm's
-    DRAINED rather than DRAINING), in the manner of C(kubernetes.core.k8s_drain).
+    DRAINED rather than DRAINING), as a Kubernetes node drain does.
 author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.scontrol
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.scontrol_group
 options:
   name:
     description:
@@ -75,9 +77,15 @@ options:
     type: str
     version_added: 0.1.0
 notes:
-  - Supports check mode and diff mode (before and after state of each changed node).
+  - The diff shows the state before and after of each changed node.
 seealso:
-  - module: kubernetes.core.k8s_drain
+  - module: hpcstack.cluster.slurm_reservation
+    description: Reserve nodes for a maintenance window instead of draining them now.
+  - module: hpcstack.cluster.slurm_info
+    description: Read node states and reasons.
+  - name: scontrol update NodeName State
+    description: The node states Slurm accepts and what they do.
+    link: https://slurm.schedmd.com/scontrol.html#OPT_State_1
 """
 
 EXAMPLES = r"""

@@ -19,6 +19,8 @@ author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.sacctmgr
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.sacctmgr_group
 options:
   qos:
     description:
@@ -102,7 +104,7 @@ options:
     type: int
     default: 500
 notes:
-  - Supports check mode and diff mode; RV(commands) lists what was or would be run.
+  - RV(commands) lists what was run, or in check mode what would be run.
   - New QOS get their O(qos[].preempt) list in a second command, so they may preempt each other.
 """
 

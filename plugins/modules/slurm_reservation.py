@@ -18,6 +18,8 @@ author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
   - hpcstack.cluster.slurm.scontrol
+  - hpcstack.cluster.attributes
+  - hpcstack.cluster.attributes.scontrol_group
 options:
   name:
     description: Reservation name.
@@ -59,8 +61,6 @@ options:
         itself (for example C(SPEC_NODES)) are left alone.
     type: list
     elements: str
-notes:
-  - Supports check mode and diff mode.
 """
 
 EXAMPLES = r"""

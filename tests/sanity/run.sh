@@ -12,10 +12,10 @@ work="$repo/.cache/sanity/ansible_collections"
 
 core_version="$("$py" -c 'import ansible.release as r; print(r.__version__)')"
 pip_version="$("$py" - <<'PY'
-import re, ansible_test._internal.python_requirements as pr, inspect
-src = inspect.getsource(pr)
-m = re.search(r"get_pip_(\d+_\d+(?:_\d+)?)\.py", src) or re.search(r"PIP_VERSION\s*=\s*['\"]([\d.]+)['\"]", src)
-print(m.group(1).replace('.', '_') if m else '24_2')
+# The pip version ansible-test bootstraps (its own answer, e.g. 24.2 for 2.19, 25.2 for 2.21).
+import sys, types
+from ansible_test._internal.python_requirements import get_venv_packages
+print(get_venv_packages(types.SimpleNamespace(version="%d.%d" % sys.version_info[:2]))["pip"].replace(".", "_"))
 PY
 )"
 cache="$HOME/.ansible/test/cache"
