@@ -46,6 +46,10 @@ PARTITION_NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
 MAX_TIME_RE = re.compile(r'^(UNLIMITED|INFINITE|\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2})$')
 PARTITION_STATES = ('UP', 'DOWN', 'DRAIN', 'INACTIVE')
 GPU_GRES_RE = re.compile(r'^gpu(:|$)')
+# name[:type][:count], the count with an optional K/M/G/T/P suffix (not for GPUs).
+GRES_RE = re.compile(r'^(?P<name>[A-Za-z][A-Za-z0-9_]*)(:(?P<type>[A-Za-z0-9_.-]*[A-Za-z_.-][A-Za-z0-9_.-]*))?(:(?P<count>\d+)(?P<suffix>[KMGTP]?))?$')
+GRES_AUTODETECT = ('off', 'nvml', 'nvidia', 'rsmi', 'oneapi', 'nrt')
+GRES_CONF_FIELDS = ('name', 'type', 'file', 'count', 'cores', 'links', 'flags')
 
 NODE_DEFAULTS = {'gres': [], 'features': [], 'options': {}}
 PARTITION_DEFAULTS = {'default': False, 'max_time': 'UNLIMITED', 'state': 'UP', 'options': {}}
@@ -85,6 +89,53 @@ def _check_str_list(value):
     return None if all(isinstance(item, str) and item for item in value) else 'must be a list of non-empty strings'
 
 
+def _check_gres(value):
+    problem = _check_str_list(value)
+    if problem:
+        return problem
+    for gres in value:
+        match = GRES_RE.match(gres)
+        if not match:
+            return '%r is not name[:type][:count] (e.g. gpu:a100:4)' % gres
+        if match['name'] == 'gpu' and match['suffix']:
+            return '%r: a GPU count is a plain number' % gres
+    return None
+
+
+def _check_gres_autodetect(value):
+    return None if value in GRES_AUTODETECT else 'must be one of %s' % ', '.join(GRES_AUTODETECT)
+
+
+def _check_gres_conf(value):
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
+        return 'must be a non-empty list of mappings with the keys %s' % ', '.join(GRES_CONF_FIELDS)
+    for index, line in enumerate(value):
+        if not isinstance(line, Mapping) or not line.get('name'):
+            return '[%d] must be a mapping with at least name' % index
+        unknown = sorted(set(line) - set(GRES_CONF_FIELDS))
+        if unknown:
+            return '[%d] has unknown keys %s (known: %s)' % (index, ', '.join(unknown), ', '.join(GRES_CONF_FIELDS))
+    return None
+
+
+def _gres_problems(entry) -> list[str]:
+    """gres_conf / gres_autodetect against the entry's gres (their own format is checked already)."""
+    if not isinstance(entry, Mapping):
+        return []
+    problems = []
+    if 'gres_conf' in entry and 'gres_autodetect' in entry:
+        problems.append('give gres_conf or gres_autodetect, not both')
+    if ('gres_conf' in entry or 'gres_autodetect' in entry) and not entry.get('gres'):
+        problems.append('%s needs gres' % ('gres_conf' if 'gres_conf' in entry else 'gres_autodetect'))
+    gres = (entry.get('gres') or []) if not _check_gres(entry.get('gres') or []) else []
+    names = {item.split(':', 1)[0] for item in gres}
+    lines = entry.get('gres_conf') if not _check_gres_conf(entry.get('gres_conf', [{'name': 'x'}])) else []
+    unused = sorted({line['name'] for line in lines or ()} - names)
+    if unused and gres:
+        problems.append('gres_conf names %s, which gres does not list' % ', '.join(unused))
+    return problems
+
+
 def _check_mapping(value):
     return None if isinstance(value, Mapping) else 'must be a mapping of option name to value'
 
@@ -120,7 +171,9 @@ NODE_FIELDS = {
     'cores_per_socket': (True, _int_check(1)),
     'threads_per_core': (True, _int_check(1)),
     'real_memory': (True, _int_check(1)),
-    'gres': (False, _check_str_list),
+    'gres': (False, _check_gres),
+    'gres_conf': (False, _check_gres_conf),
+    'gres_autodetect': (False, _check_gres_autodetect),
     'features': (False, _check_str_list),
     'weight': (False, _int_check(0)),
     'options': (False, _check_mapping),
@@ -304,6 +357,7 @@ def model_problems(cluster_name, nodes, partitions, slurmd_hosts=None, labels=No
         problems = _field_problems(entry, NODE_FIELDS)
         if isinstance(entry, Mapping):
             problems.extend(filter(None, [_cpu_problem(entry)]))
+            problems.extend(_gres_problems(entry))
         names = _expand_field(entry, 'names', problems)
         clashes: dict[int, list[str]] = {}
         for name in names or ():

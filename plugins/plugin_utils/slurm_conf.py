@@ -71,6 +71,56 @@ def gres_types(nodes: Sequence[Mapping]) -> list[str]:
     return list(dict.fromkeys(gres.split(':', 1)[0] for entry in nodes for gres in entry.get('gres') or ()))
 
 
+# Where a GPU lives when the model does not say: NVIDIA's device files, numbered per node.
+DEFAULT_GPU_FILE = '/dev/nvidia'
+GRES_CONF_KEYS = (('name', 'Name'), ('type', 'Type'), ('file', 'File'), ('count', 'Count'), ('cores', 'Cores'),
+                  ('links', 'Links'), ('flags', 'Flags'))
+
+
+def split_gres(gres: str) -> tuple[str, str | None, str]:
+    """``gpu:a100:4`` -> ``('gpu', 'a100', '4')``; ``gpu:4`` -> ``('gpu', None, '4')``; ``gpu`` -> count 1."""
+    parts = gres.split(':')
+    if len(parts) > 1 and parts[-1][:1].isdigit():
+        return parts[0], ':'.join(parts[1:-1]) or None, parts[-1]
+    return parts[0], ':'.join(parts[1:]) or None, '1'
+
+
+def _derived_gres_conf(entry: Mapping) -> list[dict]:
+    """gres.conf lines of a node entry that gives only ``gres``: GPUs on /dev/nvidiaN, others as counts."""
+    lines, next_gpu = [], 0
+    for gres in entry.get('gres') or ():
+        name, kind, count = split_gres(gres)
+        line = {'name': name, 'type': kind}
+        if name == 'gpu':
+            first, next_gpu = next_gpu, next_gpu + int(count)
+            line['file'] = '%s%s' % (DEFAULT_GPU_FILE, first if next_gpu - first == 1 else '[%d-%d]' % (first, next_gpu - 1))
+        else:
+            line['count'] = count
+        lines.append(line)
+    return lines
+
+
+def gres_conf_lines(nodes: Sequence[Mapping]) -> list[str]:
+    """gres.conf lines (one file for every node, each line with ``NodeName=``) of the nodes with gres.
+
+    A node entry's ``gres_autodetect`` (nvml, nvidia, rsmi, ...) lets slurmd find its devices;
+    ``gres_conf`` gives the lines; with neither, GPUs get consecutive ``/dev/nvidiaN`` files.
+    """
+    lines = []
+    for entry in nodes:
+        if not entry.get('gres'):
+            continue
+        names = compress(expand(entry['names']))
+        if entry.get('gres_autodetect'):
+            lines.append(render({'NodeName': names, 'AutoDetect': entry['gres_autodetect']}))
+            continue
+        for line in entry.get('gres_conf') or _derived_gres_conf(entry):
+            settings = {'NodeName': names}
+            settings.update((key, line.get(field)) for field, key in GRES_CONF_KEYS)
+            lines.append(render(settings))
+    return lines
+
+
 def model_lines(nodes: Sequence[Mapping], partitions: Sequence[Mapping], controllers: Sequence[str],
                 addresses: Mapping[str, str]) -> dict:
     return {
@@ -78,4 +128,5 @@ def model_lines(nodes: Sequence[Mapping], partitions: Sequence[Mapping], control
         'node_lines': node_lines(nodes),
         'partition_lines': partition_lines(partitions),
         'gres_types': gres_types(nodes),
+        'gres_conf_lines': gres_conf_lines(nodes),
     }

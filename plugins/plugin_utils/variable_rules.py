@@ -28,6 +28,8 @@ OWNERS = {
     'slurm_slurmd_port': 'slurm_common',
     'slurm_accounting_storage_port': 'slurm_common',
     'slurm_jwt_key': 'slurm_common',
+    'slurm_def_mem_per_cpu': 'slurm_common',
+    'slurm_def_mem_per_gpu': 'slurm_common',
     'munge_key': 'munge',
     'slurmdbd_storage_pass': 'slurmdbd',
     'sssd_ldap_uri': 'sssd',
@@ -67,6 +69,14 @@ def _ports(values: HostValues, _context: Mapping) -> list[str]:
         return []
     return ['%s, %s and %s must differ: slurmctld, slurmd and slurmdbd each need their own port (got %s)'
             % (names + (', '.join(str(port) for port in ports),))]
+
+
+def _default_memory(values: HostValues, _context: Mapping) -> list[str]:
+    # slurmctld refuses a slurm.conf with both (they are mutually exclusive).
+    if values['slurm_def_mem_per_cpu'] and values['slurm_def_mem_per_gpu']:
+        return ['slurm_def_mem_per_cpu (%s) and slurm_def_mem_per_gpu (%s) are mutually exclusive in Slurm: set one, '
+                'the other to 0' % (values['slurm_def_mem_per_cpu'], values['slurm_def_mem_per_gpu'])]
+    return []
 
 
 def _key_size(value) -> int | None:
@@ -122,6 +132,7 @@ def _sssd(values: HostValues, _context: Mapping) -> list[str]:
 
 RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _ports,
+    _default_memory,
     _secret_rule('munge_key', 32, 1024, 1024),
     _secret_rule('slurm_jwt_key', 32, 4096, 32),
     _external_database,

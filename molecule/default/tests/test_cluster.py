@@ -39,10 +39,12 @@ def test_slurm_conf_is_identical_everywhere(all_hosts):
     assert len(digests) == 1
 
 
-def test_slurm_conf_has_compressed_node_and_partition_lines(login):
-    conf = login.file("/etc/slurm/slurm.conf").content_string
-    assert "NodeName=c[1-2] CPUs=2" in conf
-    assert "PartitionName=debug Nodes=c[1-2] Default=YES" in conf
+def test_slurm_conf_has_model_node_and_partition_lines(login):
+    conf = login.file("/etc/slurm/slurm.conf").content_string.splitlines()
+    assert "NodeName=c1 CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 State=UNKNOWN" in conf
+    assert "NodeName=c2 CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 Gres=gpu:lab:2 State=UNKNOWN" in conf
+    assert "GresTypes=gpu" in conf
+    assert "PartitionName=debug Nodes=c[1-2] Default=YES MaxTime=1:00:00 State=UP" in conf
 
 
 def test_all_compute_nodes_idle(login):

@@ -1,19 +1,16 @@
 """Monitoring: Prometheus scrapes every exporter; jobs, drains and a slurmrestd outage show in the metrics."""
 
 import json
-import os
-import subprocess
 import sys
 import time
 import urllib.parse
 
 import pytest
 
-from conftest import INVENTORY, _host
+from conftest import _host
 
 QUERY = ("python3 -c 'import sys, urllib.request; "
          "print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' %s")
-ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
 
 
 @pytest.fixture(scope="module")
@@ -140,24 +137,18 @@ def test_exporter_reports_a_slurmrestd_outage_and_recovers(mon, ctl):
              lambda: values(mon, "slurm_slurmrestd_up") == [1] and values(mon, "slurm_exporter_data_stale") == [0], timeout=120)
 
 
-def test_dcgm_exporter_configuration(computes):
-    """The dcgm_exporter role's configuration on a compute node; its runtime needs a GPU."""
-    command = [ANSIBLE, "-i", INVENTORY, "c1", "-b", "-m", "ansible.builtin.include_role",
-               "-a", "name=hpcstack.cluster.dcgm_exporter", "-e", "{\"dcgm_exporter_start\": false}"]
-    result = subprocess.run(command, capture_output=True, text=True, check=False, timeout=300)
-    node = computes[0]
-    try:
-        assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-        counters = node.file("/etc/dcgm-exporter/hpcstack-counters.csv").content_string
-        assert "DCGM_FI_DEV_GPU_UTIL, gauge," in counters
-        unit = node.file("/etc/systemd/system/dcgm-exporter.service").content_string
-        assert "-f /etc/dcgm-exporter/hpcstack-counters.csv -a :9400" in unit
-    finally:
-        node.run("rm -rf /etc/dcgm-exporter /etc/systemd/system/dcgm-exporter.service && systemctl daemon-reload")
+def test_dcgm_exporter_is_configured_on_the_gpu_node(computes):
+    """site.yml put dcgm-exporter on the GPU node c2 only (configured, not started: no GPU, no DCGM here)."""
+    gpu_node, other = computes[1], computes[0]
+    counters = gpu_node.file("/etc/dcgm-exporter/hpcstack-counters.csv").content_string
+    assert "DCGM_FI_DEV_GPU_UTIL, gauge," in counters
+    unit = gpu_node.file("/etc/systemd/system/dcgm-exporter.service").content_string
+    assert "-f /etc/dcgm-exporter/hpcstack-counters.csv -a :9400" in unit
+    assert not other.file("/etc/systemd/system/dcgm-exporter.service").exists
 
 
 def test_dcgm_exporter_serves_gpu_metrics(computes):
-    node = computes[0]
+    node = computes[1]
     if not node.exists("nvidia-smi"):
         pytest.skip("no NVIDIA GPU in the lab containers: dcgm-exporter cannot run here, only its configuration is checked")
     result = node.run(QUERY, "http://127.0.0.1:9400/metrics")

@@ -123,6 +123,20 @@ ERROR_CASES = {
     'real_memory zero': (set_node('real_memory', 0), [N0 + ': real_memory must be at least 1']),
     'weight negative': (set_node('weight', -1), [N0 + ': weight must be at least 0']),
     'gres a string': (set_node('gres', 'gpu:a100:4'), [N0 + ': gres must be a list of strings']),
+    'gres with spaces': (set_node('gres', ['gpu: a100']), [N0 + ": gres 'gpu: a100' is not name[:type][:count] (e.g. gpu:a100:4)"]),
+    'gpu count with a suffix': (set_node('gres', ['gpu:a100:4G']), [N0 + ": gres 'gpu:a100:4G': a GPU count is a plain number"]),
+    'gres_autodetect unknown': (set_node('gres_autodetect', 'cuda'),
+                                [N0 + ': gres_autodetect must be one of off, nvml, nvidia, rsmi, oneapi, nrt',
+                                 N0 + ': gres_autodetect needs gres']),
+    'gres_conf and autodetect': (lambda m: m['nodes'][0].update(gres=['gpu:2'], gres_autodetect='nvml', gres_conf=[{'name': 'gpu'}]),
+                                 [N0 + ': give gres_conf or gres_autodetect, not both']),
+    'gres_conf without gres': (set_node('gres_conf', [{'name': 'gpu', 'file': '/dev/nvidia0'}]), [N0 + ': gres_conf needs gres']),
+    'gres_conf for another gres': (lambda m: m['nodes'][0].update(gres=['gpu:2'], gres_conf=[{'name': 'mps', 'count': 200}]),
+                                   [N0 + ': gres_conf names mps, which gres does not list']),
+    'gres_conf unknown key': (lambda m: m['nodes'][0].update(gres=['gpu:2'], gres_conf=[{'name': 'gpu', 'files': '/dev/x'}]),
+                              [N0 + ': gres_conf [0] has unknown keys files (known: name, type, file, count, cores, links, flags)']),
+    'gres_conf a mapping': (lambda m: m['nodes'][0].update(gres=['gpu:2'], gres_conf={'name': 'gpu'}),
+                            [N0 + ': gres_conf must be a non-empty list of mappings with the keys name, type, file, count, cores, links, flags']),
     'features not strings': (set_node('features', ['ib', 3]), [N0 + ': features must be a list of non-empty strings']),
     'node options a list': (set_node('options', ['State=FUTURE']), [N0 + ': options must be a mapping of option name to value']),
     'names empty': (set_node('names', ''), ['slurm_nodes[0]: names must be a non-empty string',
@@ -202,6 +216,7 @@ def test_slurm_conf_lines_for_the_lab():
         'controller_lines': ['SlurmctldHost=ctl1'], 'gres_types': [],
         'node_lines': ['NodeName=c[1-2] CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 State=UNKNOWN'],
         'partition_lines': ['PartitionName=debug Nodes=c[1-2] Default=YES MaxTime=1:00:00 State=UP'],
+        'gres_conf_lines': [],
     }
 
 
@@ -224,7 +239,27 @@ def test_slurm_conf_lines_render_every_key():
         'node_lines': ['NodeName=g[01-02] CPUs=8 Boards=2 SocketsPerBoard=2 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=4000'
                        ' Gres=gpu:a100:4,nic:1 Features=a100,ib Weight=10 State=FUTURE TmpDisk=100000'],
         'partition_lines': ['PartitionName=gpu Nodes=g[01-02] State=DRAIN OverSubscribe=NO ExclusiveUser=YES AllowGroups=hpc,gpu'],
+        'gres_conf_lines': ['NodeName=g[01-02] Name=gpu Type=a100 File=/dev/nvidia[0-3]', 'NodeName=g[01-02] Name=nic Count=1'],
     }
+
+
+def test_gres_conf_lines():
+    hardware = {'cpus': 2, 'sockets': 1, 'cores_per_socket': 2, 'threads_per_core': 1, 'real_memory': 1000}
+    nodes = [dict(hardware, names='c[1-2]'),
+             dict(hardware, names='g[01-02]', gres=['gpu:a100:2', 'gpu:v100:1', 'gpu:1', 'bandwidth:lustre:4G']),
+             dict(hardware, names='h1', gres=['gpu:h100:8'], gres_autodetect='nvml'),
+             dict(hardware, names='m1', gres=['gpu:2', 'mps:200'], gres_conf=[
+                 {'name': 'gpu', 'file': '/dev/nvidia[0-1]', 'cores': '0-1'}, {'name': 'mps', 'count': 200, 'file': '/dev/nvidia[0-1]'}])]
+    assert slurm_conf.gres_conf_lines(nodes) == [
+        'NodeName=g[01-02] Name=gpu Type=a100 File=/dev/nvidia[0-1]',
+        'NodeName=g[01-02] Name=gpu Type=v100 File=/dev/nvidia2',
+        'NodeName=g[01-02] Name=gpu File=/dev/nvidia3',
+        'NodeName=g[01-02] Name=bandwidth Type=lustre Count=4G',
+        'NodeName=h1 AutoDetect=nvml',
+        'NodeName=m1 Name=gpu File=/dev/nvidia[0-1] Cores=0-1',
+        'NodeName=m1 Name=mps File=/dev/nvidia[0-1] Count=200',
+    ]
+    assert messages('lab', nodes, [{'name': 'all', 'nodes': 'c[1-2],g[01-02],h1,m1'}]) == []
 
 
 def test_slurm_conf_lines_do_not_change_the_model():
