@@ -62,16 +62,20 @@ def test_debian_12_and_13_pass(tmp_path, version):
     assert "platform accepted" in output
 
 
+def _plays(name):
+    with open(os.path.join(REPO, "playbooks", name)) as handle:
+        return yaml.safe_load(handle)
+
+
 def test_the_check_runs_before_the_first_apt_task():
-    """site.yml starts with preflight.yml; its platform play gathers facts and includes the check."""
-    with open(os.path.join(REPO, "playbooks", "site.yml")) as handle:
-        site = yaml.safe_load(handle)
-    assert site[0]["ansible.builtin.import_playbook"] == "preflight.yml"
-    with open(os.path.join(REPO, "playbooks", "preflight.yml")) as handle:
-        plays = yaml.safe_load(handle)
-    platform = [p for p in plays if p["name"] == "Check the platform of every managed host"]
+    """site.yml and add_nodes.yml import platform.yml right after the host-less preflight."""
+    for name, position in (("site.yml", 1), ("add_nodes.yml", 2)):
+        plays = _plays(name)
+        assert [p.get("ansible.builtin.import_playbook") for p in plays][:position + 1] == \
+            ["preflight.yml"] + [None] * (position - 1) + ["platform.yml"], name
+    platform = _plays("platform.yml")
     assert len(platform) == 1 and platform[0]["gather_facts"] is True and platform[0]["any_errors_fatal"] is True
     assert platform[0]["tags"] == ["always", "preflight"]
-    assert platform[0]["tasks"][0]["ansible.builtin.include_role"] == {"name": "hpcstack.cluster.preflight",
-                                                                       "tasks_from": "platform"}
-    assert not any("apt" in str(task) for play in plays for task in play.get("tasks", []))
+    assert platform[0]["tasks"] == [{"name": "Supported Debian release", "ansible.builtin.include_role": {
+        "name": "hpcstack.cluster.preflight", "tasks_from": "platform"}}]
+    assert "gather_facts" not in str(_plays("preflight.yml")).replace("'gather_facts': False", "")
