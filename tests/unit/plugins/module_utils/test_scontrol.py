@@ -89,12 +89,15 @@ UNKNOWN = "unknown node(s): nosuch (Slurm has no node of that name; check the na
 @pytest.mark.parametrize("version, fixture, use_json", [
     ("24.11", "show_node_partly_unknown_json", True),  # rc 0 with only the known node
     ("24.11", "show_node_partly_unknown", False),  # rc 1, the known node's line and "Node nosuch not found"
+    ("24.11", "show_node_unknown", False),  # rc 1, "Node nosuch not found"
+    ("22.05", "show_node_unknown", False),
 ])
 def test_unknown_node_is_reported(version, fixture, use_json):
     tool = sc.Scontrol(FakeRunner([version_rule(version), rule(version, "scontrol/" + fixture)]))
-    tool.use_json = lambda: use_json  # 24.11's text answer stands for the text path 22.05 takes
+    tool.use_json = lambda: use_json  # 24.11's text answers stand for the text path 22.05 takes
+    names = ["rec", "nosuch"] if "partly" in fixture else ["nosuch"]
     with pytest.raises(SlurmCommandError) as info:
-        tool.nodes(["rec", "nosuch"])
+        tool.nodes(names)
     assert info.value.message == UNKNOWN
 
 
