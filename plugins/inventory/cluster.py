@@ -441,7 +441,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable):
         try:
             require_hostlist()
         except HostlistError as error:
-            raise AnsibleParserError(str(error)) from None
+            raise AnsibleParserError('The cluster spec %s cannot be read: %s' % (path, error)) from None
         raw = self._read_config_data(path)
         with open(path, encoding='utf-8') as spec_file:
             text = spec_file.read()

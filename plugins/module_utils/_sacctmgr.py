@@ -13,7 +13,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
 from collections import OrderedDict, namedtuple
+from typing import Any, Iterable, List, Mapping, Optional
 
 try:
     from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
@@ -33,6 +35,8 @@ _ERRORS = (
     ("parent account", "unknown parent account (list parents before children, or create them first)"),
     ("No account", "unknown account (create it with slurm_account first)"),
     ("account '", "unknown account (create it with slurm_account first)"),
+    ("Nothing new added", "already exists (created since it was read?)"),
+    ("Already existing", "already exists (created since it was read?)"),
 )
 _NOOP_MARKERS = ("Nothing modified", "didn't affect anything", "Nothing deleted")
 
@@ -93,9 +97,67 @@ QOS_FIELDS = (
     _f("max_jobs_per_account", "MaxJobsPerAccount", "MaxJobsPA", "int"),
     _f("min_tres_per_job", "MinTRESPerJob", "MinTRES", "tres"),
 )
+# What check_entries validates per kind: the fields, and the keys naming one entry.
+CHECKED = {
+    "qos": (QOS_FIELDS, ("name",)),
+    "account": (ASSOC_SETTINGS + ASSOC_LIMITS, ("name",)),
+    "user": (ASSOC_SETTINGS + ASSOC_LIMITS, ("name", "account", "partition")),
+}
 CLUSTER_FIELDS = (_f("name", None, "Cluster", "str"), _f("host", None, "ControlHost", "str"),
                   _f("port", None, "ControlPort", "str"), _f("rpc", None, "RPC", "str"))
 ADMIN_LEVELS = {"none": "None", "operator": "Operator", "administrator": "Administrator"}
+
+
+# Slurm's time formats (sacctmgr MaxWall/GrpWall) and TRES lists (cpu=8,mem=64G,gres/gpu:a100=2).
+_TIME = re.compile(r"^\d+(:\d+){0,2}$|^\d+-\d+(:\d+){0,2}$")
+_TRES_NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z0-9_.:-]+)?$", re.IGNORECASE)
+_TRES_COUNT = re.compile(r"^(-1|\d+(\.\d+)?[KMGTP]?)$", re.IGNORECASE)
+_COUNT = re.compile(r"^(-1|\d+)$")
+_CLEAR_WORDS = ("-1", "unlimited", "infinite")
+TIME_FORMATS = ("minutes, minutes:seconds, [days-]hours:minutes:seconds, days-hours[:minutes], "
+                "or -1/unlimited to clear")
+TRES_FORMAT = "name=count[,name=count...], e.g. cpu=8,mem=64G,gres/gpu=2; a count of -1 clears that TRES"
+
+
+def limit_problem(field: Field, value: Any) -> Optional[str]:
+    """Why ``value`` is not valid for ``field`` (None when it is); called before any command."""
+    text = str(value).strip()
+    if field.kind == "int":
+        if not _COUNT.match(text):
+            return "is not a count (a whole number, or -1 to clear)"
+    elif field.kind == "duration":
+        if text.lower() not in _CLEAR_WORDS and not _TIME.match(text):
+            return "is not a Slurm time (%s)" % TIME_FORMATS
+    elif field.kind == "tres" and text.lower() not in _CLEAR_WORDS:
+        for item in text.split(","):
+            name, sep, count = item.partition("=")
+            if not sep or not _TRES_NAME.match(name.strip()):
+                return "is not a TRES list: %r is not name=count (%s)" % (item, TRES_FORMAT)
+            if not _TRES_COUNT.match(count.strip()):
+                return "is not a TRES list: %r has no count such as 8, 64G or -1 (%s)" % (item, TRES_FORMAT)
+    elif field.option == "fairshare" and text.lower() != "parent" and not text.isdigit():
+        return "is not a fair-share value (a whole number of shares, or parent)"
+    return None
+
+
+def check_entries(what: str, entries: Iterable[Mapping]) -> List[str]:
+    """Messages naming the object and the field for every malformed value in ``entries``.
+
+    ``what`` is ``qos``, ``account`` or ``user`` (the modules' entry lists); values may sit at the
+    top level or in a ``limits`` dict (then the field is named ``limits.FIELD``). One message
+    looks like ``qos normal: max_wall 'abc' is not a Slurm time (...)``.
+    """
+    fields, label_keys = CHECKED[what]
+    problems = []
+    for entry in entries:
+        label = "/".join(str(entry[k]) for k in label_keys if entry.get(k))
+        for prefix, values in (("", entry), ("limits.", entry.get("limits") or {})):
+            for field in fields:
+                value = values.get(field.option)
+                problem = None if value is None else limit_problem(field, value)
+                if problem:
+                    problems.append("%s %s: %s%s %r %s" % (what, label, prefix, field.option, value, problem))
+    return problems
 
 
 def _as_list(value):

@@ -35,6 +35,9 @@ _ERRORS = (
     ("Invalid user id", "unknown user"),
 )
 
+UNKNOWN_NODES = "unknown node(s): %s (Slurm has no node of that name; check the name and slurm.conf)"
+_NOT_FOUND = re.compile(r"^Node \S+ not found$", re.MULTILINE)
+
 _ENTITY_KEYS = {"node": ("nodes", data.normalise_node), "partition": ("partitions", data.normalise_partition),
                 "job": ("jobs", data.normalise_job)}
 
@@ -112,10 +115,15 @@ class Scontrol(SlurmCommand):
         """Normalised nodes; ``names`` a list restricts the result (unknown names raise)."""
         if not names:
             return self.show("node")
-        found = self.show("node", ",".join(names))
+        try:
+            found = self.show("node", ",".join(names))
+        except SlurmCommandError as exc:  # text: rc 1, "Node NAME not found" per unknown name
+            if not _NOT_FOUND.search(exc.stdout + exc.stderr):
+                raise
+            found = [data.normalise_node(rec) for rec in data.parse_scontrol_records(exc.stdout)]
         missing = sorted(set(names) - set(n["name"] for n in found))
-        if missing:
-            raise SlurmCommandError("unknown node(s): %s" % ", ".join(missing))
+        if missing:  # --json (24.11): rc 0, the known ones only (none: warning "No nodes to dump")
+            raise SlurmCommandError(UNKNOWN_NODES % ", ".join(missing))
         return found
 
     def config(self):

@@ -7,7 +7,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import ASSOC_LIMITS
+from typing import Iterable, Mapping
+
+from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import ASSOC_LIMITS, check_entries
 
 SACCTMGR_ARGS = dict(sacctmgr_path=dict(type="path", default="sacctmgr"))
 SCONTROL_ARGS = dict(scontrol_path=dict(type="path", default="scontrol"))
@@ -20,6 +22,13 @@ REST_ARGS = dict(
 )
 LIMITS_SPEC = dict(type="dict", options=dict(
     (f.option, dict(type="int" if f.kind == "int" else "str")) for f in ASSOC_LIMITS))
+
+
+def check_values(module, what: str, entries: Iterable[Mapping]) -> None:
+    """fail_json, before any command runs, when a limit of ``entries`` (``what``: qos/account/user) is malformed."""
+    problems = check_entries(what, entries)
+    if problems:
+        module.fail_json(msg="; ".join(problems), commands=[])
 
 
 def runner(module):

@@ -9,7 +9,8 @@
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
 version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
-exponential backoff, bounded in count and total time.
+exponential backoff, bounded in count and total time; a rejected token never is (Slurm 22.05
+answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -21,6 +22,7 @@ import re
 import socket
 import ssl
 import time
+from typing import List, Optional, Tuple
 
 try:
     from http import client as http_client
@@ -100,6 +102,20 @@ def _is_auth_failure(status, errors):
     return False
 
 
+def _opaque_v0_0_38(path: str, status: Optional[int], errors: List[dict]) -> bool:
+    """True for Slurm 22.05's answer that hides its cause: HTTP 500, only "Unspecified error" (-1).
+
+    slurmrestd v0.0.38 gives it on /slurm/ paths both for a token slurmctld rejected and for a
+    slurmctld it cannot reach (recorded: 22.05/rest/error_bad_token_nodes and
+    v0.0.38/nodes_ctld_down are the same); only slurmdbd's answer tells the two apart.
+    """
+    match = _VERSION_PATH.match(path)
+    if status != 500 or not errors or not match or match.groups() != ("slurm", "v0.0.38"):
+        return False
+    return all(err.get("error") == "Unspecified error" and err.get("errno", err.get("error_number")) == -1
+               for err in errors)
+
+
 class SlurmRestClient(object):
     """slurmrestd client. ``url``: ``http(s)://host:port`` or ``unix:/path/to/socket``."""
 
@@ -122,10 +138,19 @@ class SlurmRestClient(object):
         if url.startswith("unix:"):
             self._target = ("unix", url[len("unix:"):], None)
         else:
-            parts = urlsplit(url)
+            want = "want http(s)://host:port or unix:/path"
+            try:
+                parts = urlsplit(url)
+            except ValueError:  # e.g. an unclosed [ of an IPv6 address
+                raise SlurmRestError("invalid slurmrestd URL %r (not a URL; %s)" % (url, want))
+            try:
+                port = parts.port
+            except ValueError:
+                raise SlurmRestError("invalid slurmrestd URL %r (the port is not a number from 0 to 65535; %s)"
+                                     % (url, want))
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise SlurmRestError("invalid slurmrestd URL %r (want http(s)://host:port or unix:/path)" % url)
-            self._target = (parts.scheme, parts.hostname, parts.port)
+                raise SlurmRestError("invalid slurmrestd URL %r (%s)" % (url, want))
+            self._target = (parts.scheme, parts.hostname, port)
             self._prefix = parts.path.rstrip("/")
         if url.startswith("unix:"):
             self._prefix = ""
@@ -178,17 +203,40 @@ class SlurmRestClient(object):
                 failure = None
             decoded, errors = self._decode(raw)
             if status is not None and _is_auth_failure(status, errors):
-                raise SlurmRestAuthError(
-                    "token rejected by slurmrestd for user %r (HTTP %s%s); check that the token is "
-                    "valid and not expired and that X-SLURM-USER-NAME matches it"
-                    % (self.user, status, ": " + _error_text(errors) if errors else ""),
-                    status, errors)
+                raise self._auth_error(status, errors)
+            if attempt == 1 and _opaque_v0_0_38(path, status, errors):
+                rejected, db_errors = self._token_rejected_v0_0_38()
+                if rejected:  # never retried: the same token would be rejected again
+                    raise self._auth_error(status, errors + db_errors)
             retryable = status is None or status in RETRY_STATUS
             delay = self.backoff * (2 ** (attempt - 1))
             if retryable and attempt <= self.retries and self._clock() + delay < deadline:
                 self._sleep(delay)
                 continue
             return self._result(method, path, status, decoded, errors, failure, attempt)
+
+    def _auth_error(self, status: int, errors: List[dict]) -> SlurmRestAuthError:
+        return SlurmRestAuthError(
+            "token rejected by slurmrestd for user %r (HTTP %s%s); check that the token is "
+            "valid and not expired and that X-SLURM-USER-NAME matches it"
+            % (self.user, status, ": " + _error_text(errors) if errors else ""),
+            status, errors)
+
+    def _token_rejected_v0_0_38(self) -> Tuple[Optional[bool], List[dict]]:
+        """(True, errors) when slurmdbd, asked through slurmrestd 22.05, rejects the token.
+
+        (False, []) when it accepts it (then slurmctld is the problem) and (None, errors) when it
+        cannot tell (no slurmdbd, or slurmdbd down): one GET, not retried.
+        """
+        self.requests += 1
+        try:
+            status, raw = self._once("GET", "/slurmdb/v0.0.38/accounts", None)
+        except (OSError, http_client.HTTPException):
+            return None, []
+        dummy, errors = self._decode(raw)
+        if _is_auth_failure(status, errors):
+            return True, errors
+        return (False if status == 200 and not errors else None), errors
 
     @staticmethod
     def _decode(raw):
@@ -211,8 +259,12 @@ class SlurmRestClient(object):
                 "slurmrestd does not serve %s (HTTP %d, unknown API version or operation)" % (where, status),
                 status, errors)
         if status >= 500:
-            raise SlurmRestServerError("slurmrestd error for %s (HTTP %d after %d attempt(s)): %s"
-                                       % (where, status, attempts, _error_text(errors) or decoded),
+            hint = ""
+            if _opaque_v0_0_38(path, status, errors):
+                hint = ("; Slurm 22.05 answers this both when slurmctld is unreachable and when it rejects the "
+                        "token, and slurmdbd could not tell which: check slurmctld and the token")
+            raise SlurmRestServerError("slurmrestd error for %s (HTTP %d after %d attempt(s)): %s%s"
+                                       % (where, status, attempts, _error_text(errors) or decoded, hint),
                                        status, errors)
         if status >= 400 or errors:
             raise SlurmRestError("slurmrestd refused %s (HTTP %d): %s"

@@ -157,7 +157,7 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_accounts
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, fail, runner)
+    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
 
 
 def main():
@@ -182,6 +182,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    check_values(module, "account", params["accounts"])
     sacctmgr = Sacctmgr(runner(module), params["sacctmgr_path"])
     try:
         plan = plan_accounts(params["accounts"], sacctmgr.accounts(), sacctmgr.associations(params["cluster"]),

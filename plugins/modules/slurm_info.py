@@ -146,9 +146,9 @@ def main():
     if p["url"]:
         if "config" in gather:
             module.fail_json(msg="gather=config needs scontrol; slurmrestd does not serve slurm.conf (drop url)")
-        client = SlurmRestClient(p["url"], user=p["user"], token=p["token"], timeout=p["timeout"],
-                                 validate_certs=p["validate_certs"])
         try:
+            client = SlurmRestClient(p["url"], user=p["user"], token=p["token"], timeout=p["timeout"],
+                                     validate_certs=p["validate_certs"])
             result = gather_rest(client, gather)
         except SlurmRestError as exc:
             module.fail_json(msg=str(exc), status=exc.status, errors=exc.errors)

@@ -141,7 +141,7 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_qos
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    SACCTMGR_ARGS, apply_plan, fail, runner)
+    SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
 
 
 def main():
@@ -177,6 +177,7 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
+    check_values(module, "qos", params["qos"])
     sacctmgr = Sacctmgr(runner(module), params["sacctmgr_path"])
     try:
         plan = plan_qos(params["qos"], sacctmgr.qos(), params["state"], params["batch_size"])

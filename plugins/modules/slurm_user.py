@@ -165,7 +165,7 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_users
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, fail, runner)
+    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
 
 
 def main():
@@ -195,6 +195,7 @@ def main():
         missing = sorted(set(u["name"] for u in params["users"] if not u["account"]))
         if missing:
             module.fail_json(msg="users[].account is required with state=present; missing for: %s" % ", ".join(missing))
+    check_values(module, "user", params["users"])
     sacctmgr = Sacctmgr(runner(module), params["sacctmgr_path"])
     try:
         plan = plan_users(params["users"], sacctmgr.users(), sacctmgr.associations(params["cluster"], users=True),

@@ -22,8 +22,10 @@ SECRET_FILES = [
 
 @pytest.fixture(scope="module")
 def log():
-    if not os.path.exists(CONVERGE_LOG):
-        pytest.skip("no -vvv converge log: test_1_jobs_survive.py::test_job_survives_a_full_reconverge did not run")
+    # A missing log fails (it used to skip, and so pass): the secrets check would have read nothing.
+    assert os.path.exists(CONVERGE_LOG), (
+        "no -vvv converge log %s: test_1_jobs_survive.py::test_job_survives_a_full_reconverge did not run "
+        "or did not write it" % CONVERGE_LOG)
     with open(CONVERGE_LOG, "rb") as handle:
         return handle.read()
 

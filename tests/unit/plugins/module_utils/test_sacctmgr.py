@@ -15,10 +15,10 @@ if AnsibleCollectionConfig.collection_finder is None:
     init_plugin_loader()
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _sacctmgr as sm
-from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_cmd import SlurmCommandError
+from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_cmd import SlurmCommandError, command_line
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
-from slurm_fixtures import VERSIONS, FakeRunner, result, rule  # noqa: E402
+from slurm_fixtures import VERSIONS, FakeRunner, load, result, rule  # noqa: E402
 
 
 def recorded(version):
@@ -188,3 +188,34 @@ def test_recorded_errors_map_to_clear_messages(version, fixture, message):
         tool.execute(sm.BASE_ARGS + ["add", "user", "name=x", "account=y"], change=True)
     assert info.value.message.startswith(message)
     assert info.value.rc == 1
+
+
+# Every recorded sacctmgr change: what apply() makes of its recorded answer (None: done; "nothing to
+# do" answers are not failures) or the exact message, per version where Slurm's words differ.
+CHANGES = {
+    "add_account": None, "add_account_children": None, "add_qos": None, "add_user": None, "add_user_admin": None,
+    "add_user_second_account": None, "modify_account": None, "modify_account_assoc": None, "modify_qos": None,
+    "modify_user": None, "modify_user_defacct": None, "modify_nothing": None, "delete_accounts": None,
+    "delete_nothing": None, "delete_user_assoc": None,
+    "add_account_exists": {"22.05": "already exists (created since it was read?) [Nothing new added.]",
+                           "24.11": "already exists (created since it was read?) [Already existing account hpc on "
+                                    "cluster rec]"},
+}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_recorded_changes(version, name):
+    record = load(version, "sacctmgr/" + name)
+    plan = sm.Plan()
+    plan.commands = [record["cmd"][1 + len(sm.BASE_ARGS):]]
+    runner = FakeRunner([rule(version, "sacctmgr/" + name)])
+    tool = sm.Sacctmgr(runner)
+    message = CHANGES[name].get(version) if isinstance(CHANGES[name], dict) else CHANGES[name]
+    if message is None:
+        tool.apply(plan)
+    else:
+        with pytest.raises(SlurmCommandError) as info:
+            tool.apply(plan)
+        assert info.value.message == message
+    assert runner.calls == [record["cmd"]] and tool.commands == [command_line(record["cmd"])]

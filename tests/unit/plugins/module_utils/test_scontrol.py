@@ -19,9 +19,7 @@ from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_dat
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_cmd import SlurmCommandError
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
-from slurm_fixtures import VERSIONS, FakeRunner, load, result, rule  # noqa: E402
-
-VERSION_OUT = {"22.05": (0, "slurm-wlm 22.05.8\n", ""), "24.11": (0, "slurm-wlm 24.11.5\n", "")}
+from slurm_fixtures import VERSIONS, FakeRunner, load, result, rule, version_rule  # noqa: E402
 
 
 def text_node(version, name):
@@ -62,7 +60,7 @@ def test_json_and_text_give_the_same_nodes_on_24_11():
 
 @pytest.mark.parametrize("version,json_used", [("22.05", False), ("24.11", True)])
 def test_show_picks_json_by_version(version, json_used):
-    runner = FakeRunner([(("--version",), VERSION_OUT[version]),
+    runner = FakeRunner([version_rule(version),
                          rule(version, "scontrol/show_node_idle_json" if json_used else "scontrol/show_node_idle"),
                          rule(version, "scontrol/show_partition_json" if json_used else "scontrol/show_partition")])
     tool = sc.Scontrol(runner)
@@ -85,10 +83,31 @@ def test_hostnames_expands_only_expressions():
     assert tool.hostnames("n[01-03],x1") == ["n01", "n02", "n03", "x1"]
 
 
-def test_unknown_node_is_reported():
-    runner = FakeRunner([(("--version",), VERSION_OUT["22.05"]), (("show", "-o", "node"), result("22.05", "scontrol/show_node_drained"))])
-    with pytest.raises(SlurmCommandError, match="unknown node.*: nope"):
-        sc.Scontrol(runner).nodes(["rec", "nope"])
+UNKNOWN = "unknown node(s): nosuch (Slurm has no node of that name; check the name and slurm.conf)"
+
+
+@pytest.mark.parametrize("version, fixture, use_json", [
+    ("24.11", "show_node_partly_unknown_json", True),  # rc 0 with only the known node
+    ("24.11", "show_node_partly_unknown", False),  # rc 1, the known node's line and "Node nosuch not found"
+    ("24.11", "show_node_unknown", False),  # rc 1, "Node nosuch not found"
+    ("22.05", "show_node_unknown", False),
+])
+def test_unknown_node_is_reported(version, fixture, use_json):
+    tool = sc.Scontrol(FakeRunner([version_rule(version), rule(version, "scontrol/" + fixture)]))
+    tool.use_json = lambda: use_json  # 24.11's text answers stand for the text path 22.05 takes
+    names = ["rec", "nosuch"] if "partly" in fixture else ["nosuch"]
+    with pytest.raises(SlurmCommandError) as info:
+        tool.nodes(names)
+    assert info.value.message == UNKNOWN
+
+
+def test_known_nodes_of_a_text_answer_with_unknown_ones_are_read():
+    tool = sc.Scontrol(FakeRunner([rule("24.11", "scontrol/show_node_partly_unknown")]))
+    tool.use_json = lambda: False
+    with pytest.raises(SlurmCommandError):
+        tool.nodes(["rec", "nosuch"])
+    text = load("24.11", "scontrol/show_node_partly_unknown")["stdout"]
+    assert [n["name"] for n in map(data.normalise_node, data.parse_scontrol_records(text))] == ["rec"]
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -105,6 +124,59 @@ def test_recorded_errors(version, fixture, message):
     assert info.value.message.startswith(message)
 
 
+# Every recorded node and reservation change: the command the module builds is the recorded one,
+# and its recorded answer (success or error) comes out as None or the exact message.
+NODE_CHANGES = [
+    ("update_node_drain", (["rec"], "drain", "rec maintenance"), None),
+    ("update_node_down", (["rec"], "down", "rec down"), None),
+    ("update_node_resume", (["rec"], "resume"), None),
+    ("update_node_undrain", (["rec"], "undrain"), None),
+    ("reboot", (["rec"], "reboot", "rec reboot", "resume", True), None),
+    ("update_node_resume_after_reboot", (["rec"], "resume"),
+     "Slurm refused this state change for the node's current state [slurm_update error: Invalid node state specified]"),
+    ("update_node_resume_not_drained", (["rec"], "resume"),
+     "Slurm refused this state change for the node's current state [slurm_update error: Invalid node state specified]"),
+    ("update_node_unknown", (["nosuch"], "drain", "x"),
+     "unknown node name (not in slurm.conf) [slurm_update error: Invalid node name specified]"),
+]
+RESERVATION_CHANGES = [
+    ("create_reservation", None),
+    ("create_reservation_exists",
+     "a reservation of that name already exists [Error creating the reservation: Duplicate reservation name]"),
+    ("update_reservation", None),
+    ("delete_reservation", None),
+    ("delete_reservation_unknown",
+     "unknown reservation [delete_reservation reservation=maint: Requested reservation is invalid]"),
+    ("cancel_reboot", None),
+]
+
+
+def _replay(version, name, args, message):
+    runner = FakeRunner([rule(version, "scontrol/" + name)])
+    tool = sc.Scontrol(runner)
+    if message is None:
+        tool.execute(args, change=True)
+    else:
+        with pytest.raises(SlurmCommandError) as info:
+            tool.execute(args, change=True)
+        assert info.value.message == message
+    assert runner.calls == [load(version, "scontrol/" + name)["cmd"]]
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name, node_args, message", NODE_CHANGES, ids=[c[0] for c in NODE_CHANGES])
+def test_recorded_node_changes(version, name, node_args, message):
+    args = sc.Scontrol.node_command(*node_args)
+    assert args == load(version, "scontrol/" + name)["cmd"][1:]
+    _replay(version, name, args, message)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+@pytest.mark.parametrize("name, message", RESERVATION_CHANGES, ids=[c[0] for c in RESERVATION_CHANGES])
+def test_recorded_reservation_changes(version, name, message):
+    _replay(version, name, load(version, "scontrol/" + name)["cmd"][1:], message)
+
+
 def test_node_commands():
     assert sc.Scontrol.node_command(["a", "b"], "drain", "disk") == ["update", "nodename=a,b", "state=drain", "reason=disk"]
     assert sc.Scontrol.node_command(["a"], "resume", "ignored") == ["update", "nodename=a", "state=resume"]
@@ -114,7 +186,7 @@ def test_node_commands():
 
 def test_wait_nodes_until_drained_and_timeout():
     answers = [result("22.05", "scontrol/show_node_draining")] * 2 + [result("22.05", "scontrol/show_node_drained")]
-    runner = FakeRunner([(("--version",), VERSION_OUT["22.05"]), (("show", "-o", "node"), lambda: answers.pop(0))])
+    runner = FakeRunner([version_rule("22.05"), (("show", "-o", "node"), lambda: answers.pop(0))])
     clock = [0.0]
     sleeps = []
 
@@ -123,7 +195,7 @@ def test_wait_nodes_until_drained_and_timeout():
         clock[0] += seconds
     settled, nodes = sc.Scontrol(runner).wait_nodes(["rec"], "drain", 60, 5, sleep, lambda: clock[0])
     assert settled and nodes[0]["drained"] and sleeps == [5, 5]
-    runner = FakeRunner([(("--version",), VERSION_OUT["22.05"]), (("show", "-o", "node"), result("22.05", "scontrol/show_node_draining"))])
+    runner = FakeRunner([version_rule("22.05"), (("show", "-o", "node"), result("22.05", "scontrol/show_node_draining"))])
     settled, nodes = sc.Scontrol(runner).wait_nodes(["rec"], "drain", 12, 5, sleep, lambda: clock[0])
     assert not settled and nodes[0]["draining"]
 

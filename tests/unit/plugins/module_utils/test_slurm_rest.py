@@ -157,11 +157,12 @@ def test_node_update_body_and_v0_0_38_refusal(serve):
     ("24.11", "error_no_token", "/slurm/v0.0.42/nodes"),
     ("24.11", "error_bad_token_nodes", "/slurm/v0.0.42/nodes"),
     ("24.11", "error_bad_token_db", "/slurmdb/v0.0.42/accounts"),
-    ("22.05", "error_bad_token_db", "/slurmdb/v0.0.42/accounts"),
+    ("22.05", "error_bad_token_db", "/slurmdb/v0.0.38/accounts"),
+    ("22.05", "error_no_token", "/slurm/v0.0.38/nodes"),
 ])
 def test_rejected_tokens(serve, version, name, path):
     url, canned = serve({path: [recorded(version, name)]})
-    c = client(url, api_version="v0.0.42")
+    c = client(url, api_version=path.split("/")[2])
     with pytest.raises(rest.SlurmRestAuthError, match="token rejected") as info:
         c.nodes() if "slurm/" in path else c.accounts()
     assert len(canned.requests) == 1  # never retried
@@ -223,3 +224,65 @@ def test_unix_socket(serve, tmp_path):
 def test_invalid_url():
     with pytest.raises(rest.SlurmRestError, match="invalid slurmrestd URL"):
         rest.SlurmRestClient("ftp://x")
+
+
+REJECTED = ("token rejected by slurmrestd for user 'root' (HTTP 500: %s; Protocol authentication error); check that "
+            "the token is valid and not expired and that X-SLURM-USER-NAME matches it")
+
+
+@pytest.mark.parametrize("name, path, call, detail", [
+    ("error_bad_token_nodes", "/slurm/v0.0.38/nodes", "nodes", "Unspecified error"),
+    ("error_bad_token_ping", "/slurm/v0.0.38/ping", "ping", "slurmctld config is unable to load: Unspecified error"),
+])
+def test_rejected_token_on_22_05_is_an_auth_error_never_retried(serve, name, path, call, detail):
+    """22.05 answers a bad token on /slurm/ with an opaque HTTP 500; slurmdbd's answer names it."""
+    url, canned = serve({path: [recorded("22.05", name)],
+                         "/slurmdb/v0.0.38/accounts": [recorded("22.05", "error_bad_token_db")]})
+    c = client(url, api_version="v0.0.38", retries=3)
+    with pytest.raises(rest.SlurmRestAuthError) as info:
+        getattr(c, call)()
+    assert str(info.value) == REJECTED % detail
+    assert [r[1] for r in canned.requests] == [path, "/slurmdb/v0.0.38/accounts"] and c.requests == 2
+
+
+def test_slurmctld_down_on_22_05_is_still_retried(serve):
+    """The same opaque 500 with a token slurmdbd accepts: slurmctld is down, retry as any 5xx."""
+    url, canned = serve({"/slurm/v0.0.38/nodes": [recorded("22.05", "v0.0.38/nodes_ctld_down"),
+                                                  recorded("22.05", "v0.0.38/nodes")],
+                         "/slurmdb/v0.0.38/accounts": [recorded("22.05", "v0.0.38/db_accounts")]})
+    c = client(url, api_version="v0.0.38", retries=3)
+    assert c.nodes()[0]["name"] == "rec"
+    assert [r[1] for r in canned.requests] == ["/slurm/v0.0.38/nodes", "/slurmdb/v0.0.38/accounts",
+                                               "/slurm/v0.0.38/nodes"]
+
+
+def test_opaque_22_05_answer_that_slurmdbd_cannot_explain(serve):
+    url, canned = serve({"/slurm/v0.0.38/nodes": [recorded("22.05", "v0.0.38/nodes_ctld_down")],
+                         "/slurmdb/v0.0.38/accounts": [recorded("22.05", "v0.0.38/db_accounts_db_down")]})
+    c = client(url, api_version="v0.0.38", retries=2)
+    with pytest.raises(rest.SlurmRestServerError) as info:
+        c.nodes()
+    assert str(info.value) == (
+        "slurmrestd error for GET %s/slurm/v0.0.38/nodes (HTTP 500 after 3 attempt(s)): Unspecified error; Slurm "
+        "22.05 answers this both when slurmctld is unreachable and when it rejects the token, and slurmdbd could not "
+        "tell which: check slurmctld and the token" % url)
+    assert c.requests == 4  # three attempts, one slurmdbd question
+
+
+def test_unknown_node_on_22_05_is_not_taken_for_a_token_problem(serve):
+    url, canned = serve({"/slurm/v0.0.38/node/nosuch": [recorded("22.05", "v0.0.38/node_unknown")]})
+    c = client(url, api_version="v0.0.38", retries=0)
+    with pytest.raises(rest.SlurmRestServerError, match="Invalid node name specified"):
+        c.node("nosuch")
+    assert c.requests == 1
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://ctl1:rest", "invalid slurmrestd URL 'http://ctl1:rest' (the port is not a number from 0 to 65535; "
+                         "want http(s)://host:port or unix:/path)"),
+    ("http://[fe80::1", "invalid slurmrestd URL 'http://[fe80::1' (not a URL; want http(s)://host:port or unix:/path)"),
+])
+def test_malformed_urls_are_rest_errors(url, message):
+    with pytest.raises(rest.SlurmRestError) as info:
+        rest.SlurmRestClient(url)
+    assert str(info.value) == message

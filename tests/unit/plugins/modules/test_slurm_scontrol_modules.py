@@ -9,17 +9,23 @@ from unittest import mock
 import pytest
 
 from ansible_collections.hpcstack.cluster.plugins.modules import slurm_info, slurm_node, slurm_reservation
-from slurm_fixtures import VERSIONS, FakeRunner, result, rule
+from slurm_fixtures import VERSIONS, FakeRunner, on, result, rule, version_rule
 
-VERSION_OUT = {"22.05": (0, "slurm-wlm 22.05.8\n", ""), "24.11": (0, "slurm-wlm 24.11.5\n", "")}
+
+# The recorded answers of the node changes the modules make (rc 0, no output; errors in test_scontrol.py).
+NODE_CHANGES = (("update", "state=drain"), "update_node_drain"), (("update", "state=resume"), "update_node_resume"), \
+    (("update", "state=undrain"), "update_node_undrain"), (("update", "state=down"), "update_node_down"), \
+    (("reboot",), "reboot")
 
 
 def nodes_runner(version, *answers):
-    """scontrol whose 'show node' answers are the given fixtures in turn (the last repeats)."""
+    """scontrol whose 'show node' answers are the given fixtures in turn (the last repeats); node
+    changes get their recorded answers."""
     queue = [result(version, "scontrol/" + a) for a in answers]
-    return FakeRunner([(("--version",), VERSION_OUT[version]),
+    return FakeRunner([version_rule(version),
                        (("show", "-o", "node"), lambda: queue.pop(0) if len(queue) > 1 else queue[0]),
-                       (("--json", "show", "node"), lambda: queue.pop(0) if len(queue) > 1 else queue[0])])
+                       (("--json", "show", "node"), lambda: queue.pop(0) if len(queue) > 1 else queue[0])]
+                      + [on(tokens, version, "scontrol/" + name) for tokens, name in NODE_CHANGES])
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -60,7 +66,7 @@ def test_check_mode_runs_no_change(run_module):
 
 def test_reboot_skips_nodes_with_reboot_pending(run_module):
     runner = nodes_runner("24.11", "show_node_reboot")
-    runner.rules.insert(0, (("--version",), VERSION_OUT["22.05"]))
+    runner.rules.insert(0, version_rule("22.05"))
     out = run_module(slurm_node, dict(name="rec", state="reboot", asap=True, next_state="resume"), runner)
     assert not out["changed"]
 
@@ -73,7 +79,7 @@ def test_drain_requires_reason(run_module):
 @pytest.mark.parametrize("version", VERSIONS)
 def test_info_through_scontrol(run_module, version):
     suffix = "_json" if version == "24.11" else ""
-    runner = FakeRunner([(("--version",), VERSION_OUT[version]), rule(version, "scontrol/show_config"),
+    runner = FakeRunner([version_rule(version), rule(version, "scontrol/show_config"),
                          rule(version, "scontrol/show_node_draining" + suffix),
                          rule(version, "scontrol/show_partition" + suffix), rule(version, "scontrol/show_job" + suffix)])
     out = run_module(slurm_info, dict(gather=["config", "partitions", "jobs"]), runner)
@@ -98,10 +104,14 @@ def test_reservation_lifecycle(run_module, version):
     assert out["commands"] == ["scontrol create reservation ReservationName=maint StartTime=2030-01-01T08:00:00 "
                                "Duration=120 Nodes=rec Users=root,alice Flags=MAINT,IGNORE_JOBS"]
     assert out["diff"]["before"] == {} and out["diff"]["after"]["nodes"] == "rec"
-    runner = FakeRunner([rule(version, "scontrol/show_reservation")])
+    runner.rules.append(rule(version, "scontrol/create_reservation"))
+    out = run_module(slurm_reservation, args, runner)
+    assert out["changed"] and not out.get("failed") and runner.changes()
+    runner = FakeRunner([rule(version, "scontrol/show_reservation"), rule(version, "scontrol/delete_reservation")])
     out = run_module(slurm_reservation, args, runner)
     assert not out["changed"] and out["reservation"]["duration"] == 120
     out = run_module(slurm_reservation, dict(name="maint", state="absent"), runner)
+    assert not out.get("failed") and out["changed"]
     assert out["commands"] == ["scontrol delete reservation=maint"] and runner.changes()
 
 
@@ -119,3 +129,49 @@ def test_resume_wait_ignores_skipped_nodes(run_module):
     with mock.patch("time.sleep") as sleep:
         out = run_module(slurm_node, dict(name="rec", state="resume", reason_prefix="other", wait=True, wait_timeout=0), runner)
     assert not out.get("failed") and out["skipped_nodes"] == ["rec"] and sleep.call_count == 0
+
+
+WANT_URL = "want http(s)://host:port or unix:/path"
+
+
+@pytest.mark.parametrize("url, message", [
+    ("ctl1:6820", "invalid slurmrestd URL 'ctl1:6820' (%s)" % WANT_URL),
+    ("http://ctl1:rest", "invalid slurmrestd URL 'http://ctl1:rest' (the port is not a number from 0 to 65535; %s)"
+     % WANT_URL),
+    ("http://ctl1:70000", "invalid slurmrestd URL 'http://ctl1:70000' (the port is not a number from 0 to 65535; %s)"
+     % WANT_URL),
+    ("http://[fe80::1", "invalid slurmrestd URL 'http://[fe80::1' (not a URL; %s)" % WANT_URL),
+])
+def test_info_with_a_bad_url_fails_cleanly(run_module, url, message):
+    runner = FakeRunner()
+    out = run_module(slurm_info, dict(url=url, token="jwt-secret", gather=["nodes"]), runner)
+    assert out["failed"] and out["msg"] == message and runner.calls == []
+
+
+UNKNOWN = "unknown node(s): nosuch (Slurm has no node of that name; check the name and slurm.conf)"
+
+
+@pytest.mark.parametrize("version, names, fixture", [
+    ("24.11", ["nosuch"], "show_node_unknown_json"),  # --json: rc 0, no nodes, warning "No nodes to dump"
+    ("24.11", ["rec", "nosuch"], "show_node_partly_unknown_json"),  # --json: rc 0, only rec
+    ("22.05", ["nosuch"], "show_node_unknown"),  # text: rc 1, "Node nosuch not found"
+])
+@pytest.mark.parametrize("state", ["drain", "resume"])
+def test_node_on_an_unknown_node_fails_clearly(run_module, version, names, fixture, state):
+    runner = FakeRunner([version_rule(version), rule(version, "scontrol/" + fixture)])
+    out = run_module(slurm_node, dict(name=names, state=state, reason="disk"), runner)
+    assert out["failed"] and out["msg"] == UNKNOWN
+    assert out["commands"] == [] and runner.changes() == []
+
+
+def test_node_update_errors_keep_slurms_words(run_module):
+    runner = nodes_runner("24.11", "show_node_idle_json")
+    runner.rules.insert(0, rule("24.11", "scontrol/update_node_resume_not_drained"))
+    out = run_module(slurm_node, dict(name="rec", state="down", reason="x"), runner)
+    assert not out.get("failed")  # down: answered by update_node_down
+    runner = nodes_runner("24.11", "show_node_drained_json")
+    runner.rules.insert(0, rule("24.11", "scontrol/update_node_resume_after_reboot"))
+    out = run_module(slurm_node, dict(name="rec", state="resume"), runner)
+    assert out["failed"] and out["msg"] == ("Slurm refused this state change for the node's current state "
+                                            "[slurm_update error: Invalid node state specified]")
+    assert out["commands"] == ["scontrol update nodename=rec state=resume"]

@@ -17,7 +17,7 @@ import sys
 import hostlist
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
-from slurm_fixtures import load  # noqa: E402
+from slurm_fixtures import load, version_output  # noqa: E402
 
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.config import parse  # noqa: E402
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.providers.base import (  # noqa: E402
@@ -26,7 +26,8 @@ from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.providers.ba
 CLOUD_VERSIONS = tuple(v for v in ("22.05", "24.11", "26.05")
                        if os.path.isdir(os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm",
                                                      v, "elastic")))
-VERSION_LINE = {"22.05": "slurm-wlm 22.05.8\n", "24.11": "slurm-wlm 24.11.5\n", "26.05": "slurm-wlm 26.05.5\n"}
+# What `scontrol --version` prints, from the recordings (slurm_fixtures.version_output).
+VERSION_LINE = {v: version_output(v) for v in CLOUD_VERSIONS}
 
 
 def recorded_node(version: str, name: str) -> dict | str:
