@@ -1,7 +1,6 @@
 """Monitoring: Prometheus scrapes every exporter; jobs, drains and a slurmrestd outage show in the metrics."""
 
 import json
-import sys
 import time
 import urllib.parse
 
