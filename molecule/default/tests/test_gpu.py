@@ -45,7 +45,7 @@ def test_gpus_option_works_too(login, as_user):
 def test_two_one_gpu_jobs_share_the_node_with_different_gpus(login, as_user):
     script = "echo $CUDA_VISIBLE_DEVICES $SLURM_JOB_GPUS; sleep 8"
     job_ids = []
-    for _ in range(2):
+    for _attempt in range(2):
         out = as_user(login, "sbatch --parsable --time=1 --gres=gpu:1 --cpus-per-task=1 --mem=100 "
                              "--output=/dev/null --wrap %s" % repr(script))
         assert out.rc == 0, out.stderr

@@ -80,6 +80,6 @@ def test_unsynchronised_clock_after_grace_drains_with_reason(node):
 
 
 def test_grace_zero_drains_at_once(node):
-    code, _, commands = node(UNSYNCED, chronyd_age=0, grace=0)
+    code, _out, commands = node(UNSYNCED, chronyd_age=0, grace=0)
     assert code == 1
     assert len(commands) == 1 and 'state=drain' in commands[0]
