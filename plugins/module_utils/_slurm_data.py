@@ -6,12 +6,11 @@
 Slurm reports the same objects in three shapes: ``scontrol show -o`` text, the JSON of
 data_parser v0.0.38 (Slurm 22.05) and the JSON of v0.0.40 and later (Slurm 23.11+, also what
 ``scontrol --json`` prints on 24.11). The ``normalise_*`` functions turn each into one plain dict,
-so callers never see the difference. Also: Slurm duration and TRES parsing used for comparisons.
+so callers never see the difference. Also: Slurm duration parsing, and the one TRES and GRES parser
+of the collection (modules compare limits with it, the Slurm exporter counts resources with it).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
 import time
@@ -20,6 +19,9 @@ BASE_NODE_STATES = ("idle", "allocated", "mixed", "down", "error", "future", "un
 UNLIMITED_WORDS = ("", "unlimited", "infinite", "none", "-1", "n/a", "(null)")
 _NULL_TEXT = ("(null)", "N/A", "None")
 _MEM_FACTORS = {"K": 1.0 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024, "P": 1024 ** 3}
+_GRES_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([KMGTP]?)$", re.IGNORECASE)
+_GRES_SUFFIX = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4, "P": 1024 ** 5}
+_GRES_NULLS = ("", "(null)", "n/a", "none", "null")
 
 
 def number(value):
@@ -67,24 +69,28 @@ def parse_duration(value):
     return days * 1440 + hours * 60 + minutes + (1 if seconds else 0)
 
 
-def parse_tres(value):
+def parse_tres(value: str | dict | None, strict: bool = True) -> dict[str, int | float]:
     """``cpu=8,mem=16G,gres/gpu=2`` to ``{"cpu": 8, "mem": 16384, "gres/gpu": 2}`` (mem in MiB).
 
-    A count of -1 (Slurm's "clear this limit") is dropped, so it compares equal to unset.
+    A count of -1 (Slurm's "clear this limit") is dropped, so it compares equal to unset. An item
+    that is not ``key=count`` raises ValueError; with ``strict=False`` it is skipped instead (what
+    slurmrestd reports of a job must never lose a scrape).
     """
-    result = {}
+    result: dict[str, int | float] = {}
     if isinstance(value, dict):
-        items = value.items()
+        items = [(str(k), v) for k, v in value.items()]
     else:
         text = "" if value is None else str(value).strip()
         if text.lower() in UNLIMITED_WORDS:
             return result
-        items = (item.split("=", 1) for item in text.split(",") if item)
+        items = [tuple(item.split("=", 1)) if "=" in item else (item, "") for item in text.split(",") if item]
     for key, raw in items:
         key = key.strip().lower()
         raw = str(raw).strip().upper()
         match = re.match(r"^(-?\d+(?:\.\d+)?)([KMGTP]?)$", raw)
-        if not match:
+        if not match or not key:
+            if not strict:
+                continue
             raise ValueError("cannot parse TRES count %r for %r" % (raw, key))
         count = float(match.group(1)) * _MEM_FACTORS[match.group(2) or "M"] if key == "mem" \
             else float(match.group(1)) * (_MEM_FACTORS[match.group(2)] if match.group(2) else 1)
@@ -92,6 +98,74 @@ def parse_tres(value):
             continue
         result[key] = int(count) if count == int(count) else count
     return result
+
+
+def gpus_of(tres: dict[str, int | float]) -> int | float:
+    """GPUs in a parsed TRES dict: ``gres/gpu`` when present, else the sum of ``gres/gpu:<model>``."""
+    if "gres/gpu" in tres:
+        return tres["gres/gpu"]
+    return sum(v for k, v in tres.items() if k.startswith("gres/gpu:"))
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside parentheses (``gpu:2(IDX:0,2),mps:100`` has two items)."""
+    items, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == sep and depth == 0:
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
+
+
+def _gres_count(text: str) -> int | float | None:
+    match = _GRES_COUNT.match(text.strip())
+    if not match:
+        return None
+    value = float(match.group(1)) * _GRES_SUFFIX[match.group(2).upper()]
+    return int(value) if value == int(value) else value
+
+
+def parse_gres(value: str | list | tuple | None) -> list[tuple[str, str, int | float]]:
+    """A GRES string to ``[(name, model, count)]``; never raises.
+
+    ``gpu:4``, ``gpu:a100:4``, ``gpu:a100:4(S:0-1)``, ``gpu:a100:2(IDX:0,2)``, ``gpu`` (one),
+    ``gpu:a100`` (one), ``bandwidth:lustre:4G``, several separated by commas; empty, None,
+    ``(null)`` and ``N/A`` give []. Items that make no sense are skipped.
+    """
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    if value is None or str(value).strip().lower() in _GRES_NULLS:
+        return []
+    result = []
+    for item in split_top(str(value)):
+        item = re.sub(r"\(.*\)?$", "", item).strip()
+        if item.lower() in _GRES_NULLS:
+            continue
+        parts = [p.strip() for p in item.split(":")]
+        if not parts[0] or not re.match(r"^[A-Za-z][\w.\-/]*$", parts[0]):
+            continue
+        count = _gres_count(parts[-1]) if len(parts) > 1 else None
+        if count is not None:
+            model = ":".join(parts[1:-1])
+        else:
+            count, model = 1, ":".join(parts[1:])
+            if len(parts) > 1 and re.match(r"^-?\d", parts[-1] or ""):  # "gpu:-1", "gpu:x:1.2.3"
+                continue
+        result.append((parts[0].lower(), model, count))
+    return result
+
+
+def gres_totals(value: str | list | tuple | None) -> dict[tuple[str, str], int | float]:
+    """GRES string to ``{(name, model): count}``."""
+    totals: dict[tuple[str, str], int | float] = {}
+    for name, model, count in parse_gres(value):
+        totals[(name, model)] = totals.get((name, model), 0) + count
+    return totals
 
 
 def split_list(value):
