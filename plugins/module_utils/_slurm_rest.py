@@ -9,26 +9,22 @@
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
 version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
-exponential backoff, bounded in count and total time.
+exponential backoff, bounded in count and total time. ``get(plugin, tail, decoder=...)`` is the
+hook for callers that decode a successful answer themselves, as it arrives (the Slurm exporter's
+streaming decoder: a 50 MB job list is never held as bytes, text and objects at once).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import json
+from collections.abc import Callable
 import re
 import socket
 import ssl
 import time
 
-try:
-    from http import client as http_client
-    from urllib.parse import quote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 controllers are not supported
-    import httplib as http_client  # noqa
-    from urllib import quote  # noqa
-    from urlparse import urlsplit  # noqa
+from http import client as http_client
+from urllib.parse import quote, urlsplit
 
 try:
     from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
@@ -153,25 +149,34 @@ class SlurmRestClient(object):
             headers["Content-Type"] = "application/json"
         return headers
 
-    def _once(self, method, path, body):
+    def _once(self, method: str, path: str, body: dict | None,
+              decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> tuple[int, bytes | dict]:
         conn = self._connection()
         try:
             payload = json.dumps(body).encode("utf-8") if body is not None else None
             conn.request(method, self._prefix + path, body=payload, headers=self._headers(body))
             response = conn.getresponse()
+            if decoder is not None and response.status == 200:
+                return response.status, decoder(response.read)
             return response.status, response.read()
         finally:
             conn.close()
 
-    def request(self, method, path, body=None):
-        """One API call with retries; returns the decoded JSON body or raises SlurmRestError."""
+    def request(self, method: str, path: str, body: dict | None = None,
+                decoder: Callable[[Callable[[int], bytes]], dict] | None = None):
+        """One API call with retries; returns the decoded JSON body or raises SlurmRestError.
+
+        ``decoder(read)``, when given, decodes a 200 answer from ``read(size)`` instead of the
+        whole body being read and parsed at once; it raises ValueError on what it cannot read.
+        Other answers (errors) are decoded as usual.
+        """
         deadline = self._clock() + self.max_retry_time
         attempt = 0
         while True:
             attempt += 1
             self.requests += 1
             try:
-                status, raw = self._once(method, path, body)
+                status, raw = self._once(method, path, body, decoder)
             except (OSError, http_client.HTTPException) as exc:  # socket.timeout is an OSError
                 status, raw, failure = None, None, exc
             else:
@@ -194,6 +199,8 @@ class SlurmRestClient(object):
     def _decode(raw):
         if raw is None:
             return None, []
+        if isinstance(raw, dict):  # already decoded by the caller's decoder
+            return raw, raw.get("errors") or []
         try:
             decoded = json.loads(raw.decode("utf-8")) if raw else None
         except ValueError:
@@ -249,6 +256,11 @@ class SlurmRestClient(object):
         if not version:
             raise SlurmRestVersionError("slurmrestd serves no supported /%s API (is slurmdbd configured?)" % plugin)
         return "/%s/%s/%s" % (plugin, version, tail)
+
+    def get(self, plugin: str, tail: str,
+            decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> dict:
+        """GET ``/<plugin>/<negotiated version>/<tail>``: the decoded answer ({} when empty)."""
+        return self.request("GET", self._path(plugin, tail), decoder=decoder) or {}
 
     def _get(self, plugin, tail, key):
         body = self.request("GET", self._path(plugin, tail)) or {}
