@@ -5,13 +5,12 @@
 
     client = SlurmRestClient("http://ctl:6820", user="root", token=jwt)   # or "unix:/run/x.sock"
     client.nodes()          # [{"name", "state", "flags", "reason", "cpus", ...}]
+    client.get("slurm", "jobs", decoder=decode)   # decode(read): the caller's own decoding as it arrives
 
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
 version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
-exponential backoff, bounded in count and total time. ``get(plugin, tail, decoder=...)`` is the
-hook for callers that decode a successful answer themselves, as it arrives (the Slurm exporter's
-streaming decoder: a 50 MB job list is never held as bytes, text and objects at once).
+exponential backoff, bounded in count and total time.
 """
 
 from __future__ import annotations
