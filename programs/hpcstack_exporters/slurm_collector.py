@@ -250,10 +250,10 @@ class SlurmExporter:
             self.version_supported = 1
         pings, exc = self._get("ping", "slurm", "ping", token=False)
         self.rest_up = 0 if isinstance(exc, rest.SlurmRestUnreachable) else 1
+        if self._fixed_versions and not isinstance(exc, (rest.SlurmRestVersionError, rest.SlurmRestUnreachable)):
+            self.version_supported = 1  # slurmrestd serves the forced version's paths (whatever it answered)
         if exc is not None:
             return self._failed(exc, False)
-        if self._fixed_versions:
-            self.version_supported = 1
         out = Samples()
         up, controllers = 0, []
         for item in pings.get("pings") or []:
