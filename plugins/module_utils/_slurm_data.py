@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 BASE_NODE_STATES = ("idle", "allocated", "mixed", "down", "error", "future", "unknown")
 UNLIMITED_WORDS = ("", "unlimited", "infinite", "none", "-1", "n/a", "(null)")
@@ -24,7 +25,7 @@ _GRES_SUFFIX = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4
 _GRES_NULLS = ("", "(null)", "n/a", "none", "null")
 
 
-def number(value):
+def number(value: Any) -> Any:
     """Unwrap a v0.0.40+ ``{"set", "infinite", "number"}`` object.
 
     Returns None when unset, the string ``infinite`` when infinite, else the number; plain values
@@ -39,7 +40,7 @@ def number(value):
     return value
 
 
-def parse_duration(value):
+def parse_duration(value: str | int | None) -> int | None:
     """Slurm time string (``MM``, ``MM:SS``, ``HH:MM:SS``, ``D-HH[:MM[:SS]]``) to whole minutes.
 
     None for unlimited/unset. Seconds round up, as Slurm does.
@@ -168,7 +169,7 @@ def gres_totals(value: str | list | tuple | None) -> dict[tuple[str, str], int |
     return totals
 
 
-def split_list(value):
+def split_list(value: str | list | tuple | None) -> list[str]:
     """``a,b`` / list / None to a list of strings; Slurm's ``(null)`` and empty are []."""
     if value is None:
         return []
@@ -180,7 +181,7 @@ def split_list(value):
     return [v for v in text.split(",") if v]
 
 
-def parse_scontrol_records(text):
+def parse_scontrol_records(text: str) -> list[dict[str, str]]:
     """Parse ``scontrol show -o ENTITY`` output into one dict per line.
 
     Values may contain spaces (``OS=Linux 6.1 #1 SMP``, ``Reason=disk failed [root@...]``): a value
@@ -205,7 +206,7 @@ def parse_scontrol_records(text):
     return records
 
 
-def parse_scontrol_config(text):
+def parse_scontrol_config(text: str) -> dict[str, str | None]:
     """``scontrol show config`` to a dict; ``(null)`` becomes None. Section headers are skipped."""
     config = {}
     for line in text.splitlines():
@@ -217,11 +218,11 @@ def parse_scontrol_config(text):
     return config
 
 
-def _text_value(value):
+def _text_value(value: str | None) -> str | None:
     return None if value is None or value in _NULL_TEXT else value
 
 
-def _int(value):
+def _int(value: Any) -> int | str | None:
     value = number(value)
     if value in (None, "infinite"):
         return value
@@ -231,7 +232,7 @@ def _int(value):
         return None
 
 
-def _text_time(value):
+def _text_time(value: str | None) -> int | None:
     """``2026-11-25T12:51:42`` (controller local time) to epoch seconds; None when unknown."""
     value = _text_value(value)
     if not value or value == "Unknown":
@@ -239,7 +240,7 @@ def _text_time(value):
     return int(time.mktime(time.strptime(value, "%Y-%m-%dT%H:%M:%S")))
 
 
-def split_state(tokens):
+def split_state(tokens: str | list[str]) -> tuple[str, list[str]]:
     """State tokens (``["MIXED", "DRAIN"]``, ``"IDLE+DRAIN"``) to (base state, sorted flags)."""
     if isinstance(tokens, str):
         tokens = tokens.split("+")
@@ -249,7 +250,7 @@ def split_state(tokens):
     return base, flags
 
 
-def _finish_node(node):
+def _finish_node(node: dict) -> dict:
     busy = node["state"] in ("allocated", "mixed") or "completing" in node["flags"] \
         or (node.get("alloc_cpus") or 0) > 0
     drain = "drain" in node["flags"]
@@ -258,7 +259,7 @@ def _finish_node(node):
     return node
 
 
-def normalise_node(raw):
+def normalise_node(raw: dict) -> dict:
     """A node from ``scontrol show -o node`` (dict of text) or REST/``--json`` (any version)."""
     if "NodeName" in raw:
         base, flags = split_state(raw.get("State", ""))
@@ -296,7 +297,7 @@ def normalise_node(raw):
     })
 
 
-def normalise_partition(raw):
+def normalise_partition(raw: dict) -> dict:
     """A partition from ``scontrol show -o partition`` or REST/``--json`` (any version)."""
     if "PartitionName" in raw:
         return {
@@ -326,7 +327,7 @@ def normalise_partition(raw):
     }
 
 
-def normalise_job(raw):
+def normalise_job(raw: dict) -> dict:
     """A job from ``scontrol show -o job`` or REST/``--json`` (any version)."""
     if "JobId" in raw:
         return {
@@ -353,7 +354,7 @@ def normalise_job(raw):
     }
 
 
-def normalise_reservation(raw):
+def normalise_reservation(raw: dict) -> dict:
     """A reservation from ``scontrol show -o reservation``."""
     return {
         "name": raw["ReservationName"],
@@ -369,7 +370,7 @@ def normalise_reservation(raw):
     }
 
 
-def tres_list(items):
+def tres_list(items: list[dict] | None) -> dict[str, Any]:
     """REST TRES list (``[{"type": "cpu", "name": "", "count": 8}]``) to ``{"cpu": 8}``."""
     result = {}
     for item in items or []:
@@ -378,7 +379,7 @@ def tres_list(items):
     return result
 
 
-def _dig(data, *keys):
+def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(data, dict):
             return None
@@ -386,7 +387,7 @@ def _dig(data, *keys):
     return number(data)
 
 
-def normalise_qos(raw):
+def normalise_qos(raw: dict) -> dict:
     """A QOS from slurmrestd (v0.0.38 or v0.0.40+)."""
     limits = raw.get("limits") or {}
     preempt = raw.get("preempt") or {}
@@ -405,7 +406,7 @@ def normalise_qos(raw):
     }
 
 
-def normalise_user(raw):
+def normalise_user(raw: dict) -> dict:
     """A user from slurmrestd (v0.0.38: admin level a string; v0.0.40+: a list)."""
     level = raw.get("administrator_level")
     if isinstance(level, list):
@@ -417,13 +418,13 @@ def normalise_user(raw):
     }
 
 
-def normalise_account(raw):
+def normalise_account(raw: dict) -> dict:
     """An account from slurmrestd (any version)."""
     return {"name": raw["name"], "description": raw.get("description", ""),
             "organization": raw.get("organization", "")}
 
 
-def normalise_association(raw):
+def normalise_association(raw: dict) -> dict:
     """An association from slurmrestd (any version)."""
     default = raw.get("default") or {}
     return {

@@ -16,12 +16,12 @@ exponential backoff, bounded in count and total time.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 import re
 import socket
 import ssl
 import time
 
+from collections.abc import Callable
 from http import client as http_client
 from urllib.parse import quote, urlsplit
 
