@@ -233,6 +233,8 @@ class SlurmExporter:
             self.up = None
         elif isinstance(exc, rest.SlurmRestServerError):
             self.up = 0  # slurmrestd answered that slurmctld (or what it needs) failed
+        elif not pinged_up:  # refused or not understood: only an UP ping still tells something
+            self.up = None
         return False
 
     def _refresh_inner(self) -> bool:

@@ -355,3 +355,14 @@ def test_cli_once_and_environment(fake_rest, capsys, monkeypatch):
                                            ("9341", ("0.0.0.0", 9341))])
 def test_listen_address(text, expected):
     assert cli.split_listen_address(text) == expected
+
+
+def test_ping_not_understood_says_nothing_of_slurmctld(fake_rest, make_exporter):
+    """A ping answer that is not JSON (the recorded 404 text, served as a 200): slurm_up is not reported."""
+    answers = recorded_cluster("24.11", "v0.0.42")
+    status, text = recorded("24.11", "error_unknown_version")
+    answers["/slurm/v0.0.42/ping"] = [(200, text)]
+    fake = fake_rest(answers)
+    result = scrape(make_exporter(fake.url)[1])
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="parse") == 1
