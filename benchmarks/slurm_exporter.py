@@ -6,10 +6,10 @@
 
 Builds the answers from the recorded Slurm 24.11 v0.0.40 answers (tests/unit/fixtures/slurm), so every
 node and job carries all the fields slurmrestd sends, serves them from 127.0.0.1, runs the exporter as
-a subprocess (the zipapp a host gets, built from programs/hpcstack_exporters) and scrapes it. Measures cold scrapes (cache disabled, so every scrape reads all of
-slurmrestd), a cached scrape, and the exporter's resident memory (VmRSS now, VmHWM peak) from
-/proc/<pid>/status. Targets: cold scrape < 1 s, memory < 60 MB. Stops by itself; --strict exits 1
-when a target is missed.
+a subprocess (the zipapp a host gets, built from programs/hpcstack_exporters) and scrapes it.
+Measures cold scrapes (cache disabled, so every scrape reads all of slurmrestd), a cached scrape,
+and the exporter's resident memory (VmRSS now, VmHWM peak) from /proc/<pid>/status. Targets: cold
+scrape < 1 s, memory < 60 MB. Stops by itself; --strict exits 1 when a target is missed.
 """
 
 import argparse

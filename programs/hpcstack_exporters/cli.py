@@ -52,7 +52,8 @@ def parser() -> argparse.ArgumentParser:
     for name, module in EXPORTERS.items():
         def env(option: str, default: str | None, prefix: str = module.ENV_PREFIX) -> str | None:
             return os.environ.get(prefix + option, default)
-        sub = commands.add_parser(name, description=module.DESCRIPTION, help=module.DESCRIPTION.split(".")[0])
+        sub = commands.add_parser(name, description=module.DESCRIPTION,
+                                  help=module.DESCRIPTION.split(".", maxsplit=1)[0])
         sub.add_argument("--listen-address", default=env("LISTEN_ADDRESS", "0.0.0.0:%d" % module.DEFAULT_PORT),
                          help="host:port to serve /metrics on (default %(default)s)")
         sub.add_argument("--log-level", default=env("LOG_LEVEL", "INFO"))

@@ -11,8 +11,8 @@ import pytest
 
 from exporter_helpers import recorded
 
-from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.slurm_samples import (bound_labels, compact_job,
-                                                                                           compact_node)
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.slurm_samples import (
+    bound_labels, compact_job, compact_node)
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.stream import decode_stream
 
 

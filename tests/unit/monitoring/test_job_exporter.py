@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import prometheus_client
-import pytest
 
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters import job_collector as job
