@@ -6,27 +6,30 @@
 
 Builds the answers from the recorded Slurm 24.11 v0.0.40 answers (tests/unit/fixtures/slurm), so every
 node and job carries all the fields slurmrestd sends, serves them from 127.0.0.1, runs the exporter as
-a subprocess and scrapes it. Measures cold scrapes (cache disabled, so every scrape reads all of
-slurmrestd), a cached scrape, and the exporter's resident memory (VmRSS now, VmHWM peak) from
-/proc/<pid>/status. Targets: cold scrape < 1 s, memory < 60 MB. Stops by itself; --strict exits 1
-when a target is missed.
+a subprocess (the zipapp a host gets, built from programs/hpcstack_exporters) and scrapes it.
+Measures cold scrapes (cache disabled, so every scrape reads all of slurmrestd), a cached scrape,
+and the exporter's resident memory (VmRSS now, VmHWM peak) from /proc/<pid>/status. Targets: cold
+scrape < 1 s, memory < 60 MB. Stops by itself; --strict exits 1 when a target is missed.
 """
 
 import argparse
+import atexit
 import copy
 import json
 import os
 import socket
 import statistics
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-EXPORTER = os.path.join(ROOT, "roles", "slurm_exporter", "files", "hpcstack_slurm_exporter.py")
+BUILDER = os.path.join(ROOT, "plugins", "plugin_utils", "_zipapp.py")
 RECORDED = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm", "24.11", "rest")
 API = "v0.0.40"
 TARGET_SECONDS = 1.0
@@ -150,11 +153,25 @@ def exporter_value(text, name):
     return None
 
 
+def build_exporter():
+    """The exporters' zipapp, built as the roles build it, in a directory removed at exit."""
+    folder = tempfile.mkdtemp(prefix="bench-exporter-")
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "hpcstack-exporters.pyz")
+    subprocess.run([sys.executable, BUILDER, "hpcstack_exporters", path], check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+PROGRAM = []  # the zipapp, built once
+
+
 def run_exporter(url, cache_seconds, scrapes):
     """Start the exporter, scrape it ``scrapes`` times; returns (durations, self-reported, memory, text)."""
+    if not PROGRAM:
+        PROGRAM.append(build_exporter())
     port = free_port()
     env = dict(os.environ, SLURM_JWT="bench-token", PYTHONPATH="")
-    proc = subprocess.Popen([sys.executable, EXPORTER, "--url", url, "--listen-address", "127.0.0.1:%d" % port,
+    proc = subprocess.Popen([sys.executable, PROGRAM[0], "slurm", "--url", url, "--listen-address", "127.0.0.1:%d" % port,
                              "--cache-seconds", str(cache_seconds), "--timeout", "30", "--log-level", "ERROR"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

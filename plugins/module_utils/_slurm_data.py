@@ -6,23 +6,26 @@
 Slurm reports the same objects in three shapes: ``scontrol show -o`` text, the JSON of
 data_parser v0.0.38 (Slurm 22.05) and the JSON of v0.0.40 and later (Slurm 23.11+, also what
 ``scontrol --json`` prints on 24.11). The ``normalise_*`` functions turn each into one plain dict,
-so callers never see the difference. Also: Slurm duration and TRES parsing used for comparisons.
+so callers never see the difference. Also: Slurm duration parsing, and the one TRES and GRES parser
+of the collection (modules compare limits with it, the Slurm exporter counts resources with it).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import re
 import time
+from typing import Any
 
 BASE_NODE_STATES = ("idle", "allocated", "mixed", "down", "error", "future", "unknown")
 UNLIMITED_WORDS = ("", "unlimited", "infinite", "none", "-1", "n/a", "(null)")
 _NULL_TEXT = ("(null)", "N/A", "None")
 _MEM_FACTORS = {"K": 1.0 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024, "P": 1024 ** 3}
+_GRES_COUNT = re.compile(r"^(\d+(?:\.\d+)?)([KMGTP]?)$", re.IGNORECASE)
+_GRES_SUFFIX = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4, "P": 1024 ** 5}
+_GRES_NULLS = ("", "(null)", "n/a", "none", "null")
 
 
-def number(value):
+def number(value: Any) -> Any:
     """Unwrap a v0.0.40+ ``{"set", "infinite", "number"}`` object.
 
     Returns None when unset, the string ``infinite`` when infinite, else the number; plain values
@@ -37,7 +40,7 @@ def number(value):
     return value
 
 
-def parse_duration(value):
+def parse_duration(value: str | int | None) -> int | None:
     """Slurm time string (``MM``, ``MM:SS``, ``HH:MM:SS``, ``D-HH[:MM[:SS]]``) to whole minutes.
 
     None for unlimited/unset. Seconds round up, as Slurm does.
@@ -67,24 +70,28 @@ def parse_duration(value):
     return days * 1440 + hours * 60 + minutes + (1 if seconds else 0)
 
 
-def parse_tres(value):
+def parse_tres(value: str | dict | None, strict: bool = True) -> dict[str, int | float]:
     """``cpu=8,mem=16G,gres/gpu=2`` to ``{"cpu": 8, "mem": 16384, "gres/gpu": 2}`` (mem in MiB).
 
-    A count of -1 (Slurm's "clear this limit") is dropped, so it compares equal to unset.
+    A count of -1 (Slurm's "clear this limit") is dropped, so it compares equal to unset. An item
+    that is not ``key=count`` raises ValueError; with ``strict=False`` it is skipped instead (what
+    slurmrestd reports of a job must never lose a scrape).
     """
-    result = {}
+    result: dict[str, int | float] = {}
     if isinstance(value, dict):
-        items = value.items()
+        items = [(str(k), v) for k, v in value.items()]
     else:
         text = "" if value is None else str(value).strip()
         if text.lower() in UNLIMITED_WORDS:
             return result
-        items = (item.split("=", 1) for item in text.split(",") if item)
+        items = [tuple(item.split("=", 1)) if "=" in item else (item, "") for item in text.split(",") if item]
     for key, raw in items:
         key = key.strip().lower()
         raw = str(raw).strip().upper()
         match = re.match(r"^(-?\d+(?:\.\d+)?)([KMGTP]?)$", raw)
-        if not match:
+        if not match or not key:
+            if not strict:
+                continue
             raise ValueError("cannot parse TRES count %r for %r" % (raw, key))
         count = float(match.group(1)) * _MEM_FACTORS[match.group(2) or "M"] if key == "mem" \
             else float(match.group(1)) * (_MEM_FACTORS[match.group(2)] if match.group(2) else 1)
@@ -94,7 +101,75 @@ def parse_tres(value):
     return result
 
 
-def split_list(value):
+def gpus_of(tres: dict[str, int | float]) -> int | float:
+    """GPUs in a parsed TRES dict: ``gres/gpu`` when present, else the sum of ``gres/gpu:<model>``."""
+    if "gres/gpu" in tres:
+        return tres["gres/gpu"]
+    return sum(v for k, v in tres.items() if k.startswith("gres/gpu:"))
+
+
+def split_top(text: str, sep: str = ",") -> list[str]:
+    """Split on ``sep`` outside parentheses (``gpu:2(IDX:0,2),mps:100`` has two items)."""
+    items, depth, start = [], 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth = max(depth - 1, 0)
+        elif char == sep and depth == 0:
+            items.append(text[start:index])
+            start = index + 1
+    items.append(text[start:])
+    return [item.strip() for item in items if item.strip()]
+
+
+def _gres_count(text: str) -> int | float | None:
+    match = _GRES_COUNT.match(text.strip())
+    if not match:
+        return None
+    value = float(match.group(1)) * _GRES_SUFFIX[match.group(2).upper()]
+    return int(value) if value == int(value) else value
+
+
+def parse_gres(value: str | list | tuple | None) -> list[tuple[str, str, int | float]]:
+    """A GRES string to ``[(name, model, count)]``; never raises.
+
+    ``gpu:4``, ``gpu:a100:4``, ``gpu:a100:4(S:0-1)``, ``gpu:a100:2(IDX:0,2)``, ``gpu`` (one),
+    ``gpu:a100`` (one), ``bandwidth:lustre:4G``, several separated by commas; empty, None,
+    ``(null)`` and ``N/A`` give []. Items that make no sense are skipped.
+    """
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    if value is None or str(value).strip().lower() in _GRES_NULLS:
+        return []
+    result = []
+    for item in split_top(str(value)):
+        item = re.sub(r"\(.*\)?$", "", item).strip()
+        if item.lower() in _GRES_NULLS:
+            continue
+        parts = [p.strip() for p in item.split(":")]
+        if not parts[0] or not re.match(r"^[A-Za-z][\w.\-/]*$", parts[0]):
+            continue
+        count = _gres_count(parts[-1]) if len(parts) > 1 else None
+        if count is not None:
+            model = ":".join(parts[1:-1])
+        else:
+            count, model = 1, ":".join(parts[1:])
+            if len(parts) > 1 and re.match(r"^-?\d", parts[-1] or ""):  # "gpu:-1", "gpu:x:1.2.3"
+                continue
+        result.append((parts[0].lower(), model, count))
+    return result
+
+
+def gres_totals(value: str | list | tuple | None) -> dict[tuple[str, str], int | float]:
+    """GRES string to ``{(name, model): count}``."""
+    totals: dict[tuple[str, str], int | float] = {}
+    for name, model, count in parse_gres(value):
+        totals[(name, model)] = totals.get((name, model), 0) + count
+    return totals
+
+
+def split_list(value: str | list | tuple | None) -> list[str]:
     """``a,b`` / list / None to a list of strings; Slurm's ``(null)`` and empty are []."""
     if value is None:
         return []
@@ -106,7 +181,7 @@ def split_list(value):
     return [v for v in text.split(",") if v]
 
 
-def parse_scontrol_records(text):
+def parse_scontrol_records(text: str) -> list[dict[str, str]]:
     """Parse ``scontrol show -o ENTITY`` output into one dict per line.
 
     Values may contain spaces (``OS=Linux 6.1 #1 SMP``, ``Reason=disk failed [root@...]``): a value
@@ -131,7 +206,7 @@ def parse_scontrol_records(text):
     return records
 
 
-def parse_scontrol_config(text):
+def parse_scontrol_config(text: str) -> dict[str, str | None]:
     """``scontrol show config`` to a dict; ``(null)`` becomes None. Section headers are skipped."""
     config = {}
     for line in text.splitlines():
@@ -143,11 +218,11 @@ def parse_scontrol_config(text):
     return config
 
 
-def _text_value(value):
+def _text_value(value: str | None) -> str | None:
     return None if value is None or value in _NULL_TEXT else value
 
 
-def _int(value):
+def _int(value: Any) -> int | str | None:
     value = number(value)
     if value in (None, "infinite"):
         return value
@@ -157,7 +232,7 @@ def _int(value):
         return None
 
 
-def _text_time(value):
+def _text_time(value: str | None) -> int | None:
     """``2026-11-25T12:51:42`` (controller local time) to epoch seconds; None when unknown."""
     value = _text_value(value)
     if not value or value == "Unknown":
@@ -165,7 +240,7 @@ def _text_time(value):
     return int(time.mktime(time.strptime(value, "%Y-%m-%dT%H:%M:%S")))
 
 
-def split_state(tokens):
+def split_state(tokens: str | list[str]) -> tuple[str, list[str]]:
     """State tokens (``["MIXED", "DRAIN"]``, ``"IDLE+DRAIN"``) to (base state, sorted flags)."""
     if isinstance(tokens, str):
         tokens = tokens.split("+")
@@ -175,7 +250,7 @@ def split_state(tokens):
     return base, flags
 
 
-def _finish_node(node):
+def _finish_node(node: dict) -> dict:
     busy = node["state"] in ("allocated", "mixed") or "completing" in node["flags"] \
         or (node.get("alloc_cpus") or 0) > 0
     drain = "drain" in node["flags"]
@@ -184,7 +259,7 @@ def _finish_node(node):
     return node
 
 
-def normalise_node(raw):
+def normalise_node(raw: dict) -> dict:
     """A node from ``scontrol show -o node`` (dict of text) or REST/``--json`` (any version)."""
     if "NodeName" in raw:
         base, flags = split_state(raw.get("State", ""))
@@ -222,7 +297,7 @@ def normalise_node(raw):
     })
 
 
-def normalise_partition(raw):
+def normalise_partition(raw: dict) -> dict:
     """A partition from ``scontrol show -o partition`` or REST/``--json`` (any version)."""
     if "PartitionName" in raw:
         return {
@@ -252,7 +327,7 @@ def normalise_partition(raw):
     }
 
 
-def normalise_job(raw):
+def normalise_job(raw: dict) -> dict:
     """A job from ``scontrol show -o job`` or REST/``--json`` (any version)."""
     if "JobId" in raw:
         return {
@@ -279,7 +354,7 @@ def normalise_job(raw):
     }
 
 
-def normalise_reservation(raw):
+def normalise_reservation(raw: dict) -> dict:
     """A reservation from ``scontrol show -o reservation``."""
     return {
         "name": raw["ReservationName"],
@@ -295,7 +370,7 @@ def normalise_reservation(raw):
     }
 
 
-def tres_list(items):
+def tres_list(items: list[dict] | None) -> dict[str, Any]:
     """REST TRES list (``[{"type": "cpu", "name": "", "count": 8}]``) to ``{"cpu": 8}``."""
     result = {}
     for item in items or []:
@@ -304,7 +379,7 @@ def tres_list(items):
     return result
 
 
-def _dig(data, *keys):
+def _dig(data: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(data, dict):
             return None
@@ -312,7 +387,7 @@ def _dig(data, *keys):
     return number(data)
 
 
-def normalise_qos(raw):
+def normalise_qos(raw: dict) -> dict:
     """A QOS from slurmrestd (v0.0.38 or v0.0.40+)."""
     limits = raw.get("limits") or {}
     preempt = raw.get("preempt") or {}
@@ -331,7 +406,7 @@ def normalise_qos(raw):
     }
 
 
-def normalise_user(raw):
+def normalise_user(raw: dict) -> dict:
     """A user from slurmrestd (v0.0.38: admin level a string; v0.0.40+: a list)."""
     level = raw.get("administrator_level")
     if isinstance(level, list):
@@ -343,13 +418,13 @@ def normalise_user(raw):
     }
 
 
-def normalise_account(raw):
+def normalise_account(raw: dict) -> dict:
     """An account from slurmrestd (any version)."""
     return {"name": raw["name"], "description": raw.get("description", ""),
             "organization": raw.get("organization", "")}
 
 
-def normalise_association(raw):
+def normalise_association(raw: dict) -> dict:
     """An association from slurmrestd (any version)."""
     default = raw.get("default") or {}
     return {

@@ -5,6 +5,7 @@
 
     client = SlurmRestClient("http://ctl:6820", user="root", token=jwt)   # or "unix:/run/x.sock"
     client.nodes()          # [{"name", "state", "flags", "reason", "cpus", ...}]
+    client.get("slurm", "jobs", decoder=decode)   # decode(read): the caller's own decoding as it arrives
 
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
 version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
@@ -13,9 +14,7 @@ exponential backoff, bounded in count and total time; a rejected token never is 
 answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
+from __future__ import annotations
 
 import json
 import re
@@ -24,13 +23,9 @@ import ssl
 import time
 from typing import List, Optional, Tuple
 
-try:
-    from http import client as http_client
-    from urllib.parse import quote, urlsplit
-except ImportError:  # pragma: no cover - Python 2 controllers are not supported
-    import httplib as http_client  # noqa
-    from urllib import quote  # noqa
-    from urlparse import urlsplit  # noqa
+from collections.abc import Callable
+from http import client as http_client
+from urllib.parse import quote, urlsplit
 
 try:
     from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
@@ -178,25 +173,34 @@ class SlurmRestClient(object):
             headers["Content-Type"] = "application/json"
         return headers
 
-    def _once(self, method, path, body):
+    def _once(self, method: str, path: str, body: dict | None,
+              decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> tuple[int, bytes | dict]:
         conn = self._connection()
         try:
             payload = json.dumps(body).encode("utf-8") if body is not None else None
             conn.request(method, self._prefix + path, body=payload, headers=self._headers(body))
             response = conn.getresponse()
+            if decoder is not None and response.status == 200:
+                return response.status, decoder(response.read)
             return response.status, response.read()
         finally:
             conn.close()
 
-    def request(self, method, path, body=None):
-        """One API call with retries; returns the decoded JSON body or raises SlurmRestError."""
+    def request(self, method: str, path: str, body: dict | None = None,
+                decoder: Callable[[Callable[[int], bytes]], dict] | None = None):
+        """One API call with retries; returns the decoded JSON body or raises SlurmRestError.
+
+        ``decoder(read)``, when given, decodes a 200 answer from ``read(size)`` instead of the
+        whole body being read and parsed at once; it raises ValueError on what it cannot read.
+        Other answers (errors) are decoded as usual.
+        """
         deadline = self._clock() + self.max_retry_time
         attempt = 0
         while True:
             attempt += 1
             self.requests += 1
             try:
-                status, raw = self._once(method, path, body)
+                status, raw = self._once(method, path, body, decoder)
             except (OSError, http_client.HTTPException) as exc:  # socket.timeout is an OSError
                 status, raw, failure = None, None, exc
             else:
@@ -242,6 +246,8 @@ class SlurmRestClient(object):
     def _decode(raw):
         if raw is None:
             return None, []
+        if isinstance(raw, dict):  # already decoded by the caller's decoder
+            return raw, raw.get("errors") or []
         try:
             decoded = json.loads(raw.decode("utf-8")) if raw else None
         except ValueError:
@@ -301,6 +307,11 @@ class SlurmRestClient(object):
         if not version:
             raise SlurmRestVersionError("slurmrestd serves no supported /%s API (is slurmdbd configured?)" % plugin)
         return "/%s/%s/%s" % (plugin, version, tail)
+
+    def get(self, plugin: str, tail: str,
+            decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> dict:
+        """GET ``/<plugin>/<negotiated version>/<tail>``: the decoded answer ({} when empty)."""
+        return self.request("GET", self._path(plugin, tail), decoder=decoder) or {}
 
     def _get(self, plugin, tail, key):
         body = self.request("GET", self._path(plugin, tail)) or {}

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import pytest
 
-from exporter_helpers import TOKEN, Clock, FakeSlurmrestd, load_exporter
+from exporter_helpers import TOKEN, Clock, FakeSlurmrestd, build_program
+
+from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.slurm_collector import SlurmCollector, SlurmExporter
 
 
 @pytest.fixture(scope="session")
-def exp():
-    return load_exporter()
+def program(tmp_path_factory):
+    """Path of the exporters' zipapp (what a host runs)."""
+    return build_program(tmp_path_factory.mktemp("pyz"))
 
 
 @pytest.fixture
@@ -25,18 +29,19 @@ def fake_rest():
     yield start
     for fake in started:
         fake.close()
+    assert [fake.unexpected for fake in started if fake.unexpected] == [], "paths asked that no answer was given for"
 
 
 @pytest.fixture
-def make_exporter(exp):
+def make_exporter():
     """Build (exporter, collector) against a URL; sleeps of the client are no-ops, the clock is manual."""
 
     def make(url, clock=None, **kw):
         clock = clock or Clock()
         client_kw = dict(user="slurm", token=TOKEN, timeout=2, retries=kw.pop("retries", 1), backoff=0.01,
                          max_retry_time=5, sleep=lambda s: None, api_version=kw.pop("api_version", None))
-        client = exp._StreamingClient(url, **client_kw)
+        client = rest.SlurmRestClient(url, **client_kw)
         kw.setdefault("cache_seconds", 30)
-        exporter = exp.SlurmExporter(client, clock=clock, **kw)
-        return exporter, exp.SlurmCollector(exporter)
+        exporter = SlurmExporter(client, clock=clock, **kw)
+        return exporter, SlurmCollector(exporter)
     return make

@@ -1,31 +1,20 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Helpers for the Slurm exporter tests: the exporter module, a fake slurmrestd on 127.0.0.1, scraping."""
+"""Helpers for the Slurm exporter tests: a fake slurmrestd on 127.0.0.1 serving recorded answers, scraping."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-EXPORTER = os.path.join(ROOT, "roles", "slurm_exporter", "files", "hpcstack_slurm_exporter.py")
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm")
 TOKEN = "jwt-very-secret-token"
 API = {"22.05": ("v0.0.38",), "24.11": ("v0.0.40", "v0.0.41", "v0.0.42")}
-
-
-def load_exporter():
-    spec = importlib.util.spec_from_file_location("hpcstack_slurm_exporter", EXPORTER)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["hpcstack_slurm_exporter"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def recorded(version, name):
@@ -37,8 +26,8 @@ def recorded(version, name):
 def recorded_cluster(version, api):
     """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version."""
     openapi = recorded(version, "openapi")
-    answers = {"/openapi/v3": [openapi] if version != "22.05" else [(404, "Unable find requested URL.")],
-               "/openapi": [openapi]}
+    unknown = recorded(version, "error_unknown_version")  # slurmrestd's 404 for a path it does not serve
+    answers = {"/openapi/v3": [openapi] if version != "22.05" else [unknown], "/openapi": [openapi], "*": [unknown]}
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
         answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]
@@ -49,13 +38,16 @@ def recorded_cluster(version, api):
 class FakeSlurmrestd:
     """A slurmrestd stand-in answering from a dict: path -> [(status, body)], the last one repeating.
 
-    ``down`` makes every request fail with a closed connection, ``delays`` slows paths down;
-    ``requests`` lists the paths asked.
+    Path ``*`` answers every other path (recorded_cluster: slurmrestd's recorded 404). Without it a
+    path nobody gave an answer for is listed in ``unexpected`` (the fake_rest fixture fails the
+    test then) and answered with HTTP 500. ``down`` makes every request fail with a closed
+    connection, ``delays`` slows paths down; ``requests`` lists the paths asked.
     """
 
     def __init__(self, answers):
         self.answers = dict((k, list(v)) for k, v in answers.items())
         self.requests = []
+        self.unexpected = []
         self.headers = []
         self.down = False
         self.delays = {}  # path -> seconds to wait before answering
@@ -72,8 +64,10 @@ class FakeSlurmrestd:
                     if fake.down:
                         self.close_connection = True
                         return
-                    queue = fake.answers.get(self.path) or fake.answers.get(self.path.rstrip("/")) \
-                        or [(404, "Unable find requested URL.")]
+                    queue = fake.answers.get(self.path) or fake.answers.get("*")
+                    if not queue:
+                        fake.unexpected.append(self.path)
+                        queue = [(500, "fake slurmrestd: no answer given for %s" % self.path)]
                     status, body = queue.pop(0) if len(queue) > 1 else queue[0]
                     delay = fake.delays.get(self.path, 0)
                 if delay:
@@ -138,3 +132,11 @@ def exposition(collector):
     registry = CollectorRegistry(auto_describe=True)
     registry.register(collector)
     return generate_latest(registry).decode()
+
+
+def build_program(folder) -> str:
+    """The exporters' zipapp, built as the roles build it (hpcstack.cluster.program), in ``folder``."""
+    from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp
+    path = os.path.join(str(folder), "hpcstack-exporters.pyz")
+    _zipapp.write("hpcstack_exporters", path, root=ROOT)
+    return path

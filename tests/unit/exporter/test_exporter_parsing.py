@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Slurm exporter: GRES and TRES parsing, label bounds, the streaming JSON decoder."""
+"""Slurm exporter: compact records, label bounds, the streaming JSON decoder (GRES/TRES: test_slurm_data)."""
 
 from __future__ import annotations
 
@@ -11,63 +11,17 @@ import pytest
 
 from exporter_helpers import recorded
 
-
-@pytest.mark.parametrize("text,expected", [
-    ("gpu:4", [("gpu", "", 4)]),
-    ("gpu:a100:4", [("gpu", "a100", 4)]),
-    ("gpu:a100:4(S:0-1)", [("gpu", "a100", 4)]),
-    ("gpu:a100:4(S:0,1)", [("gpu", "a100", 4)]),
-    ("gpu:a100:2(IDX:0,2),gpu:v100:1(IDX:1)", [("gpu", "a100", 2), ("gpu", "v100", 1)]),
-    ("gpu:tesla:0(IDX:N/A)", [("gpu", "tesla", 0)]),
-    ("gpu:nvidia_a100-sxm4-80gb:8(S:0-7)", [("gpu", "nvidia_a100-sxm4-80gb", 8)]),
-    ("gpu:a100:4(S:0-1),shard:a100:32(S:0-1),mps:400", [("gpu", "a100", 4), ("shard", "a100", 32), ("mps", "", 400)]),
-    ("gpu", [("gpu", "", 1)]),
-    ("gpu:a100", [("gpu", "a100", 1)]),
-    ("bandwidth:lustre:4G", [("bandwidth", "lustre", 4 * 1024 ** 3)]),
-    ("GPU:A100:2", [("gpu", "A100", 2)]),
-    (" gpu:2 , mps:100 ", [("gpu", "", 2), ("mps", "", 100)]),
-    (["gpu:a100:1", "mps:10"], [("gpu", "a100", 1), ("mps", "", 10)]),
-    ("", []),
-    (None, []),
-    ("(null)", []),
-    ("N/A", []),
-    ("gpu:(null)", [("gpu", "", 1)]),
-    ("gpu:-1", []),
-    (",,", []),
-    ("4:gpu", []),
-    ("gpu:a100:4(S:0-1", [("gpu", "a100", 4)]),  # unbalanced parenthesis: still understood
-])
-def test_parse_gres(exp, text, expected):
-    assert exp.parse_gres(text) == expected
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.slurm_samples import (
+    bound_labels, compact_job, compact_node)
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.stream import decode_stream
 
 
-def test_gres_totals_add_up_same_type(exp):
-    assert exp.gres_totals("gpu:a100:2(S:0),gpu:a100:2(S:1),gpu:v100:1") == {("gpu", "a100"): 4, ("gpu", "v100"): 1}
-
-
-@pytest.mark.parametrize("text,expected", [
-    ("cpu=2,mem=4G,node=1,billing=2,gres/gpu=1", {"cpu": 2, "mem": 4 * 1024 ** 3, "node": 1, "billing": 2, "gres/gpu": 1}),
-    ("cpu=1,mem=12052M", {"cpu": 1, "mem": 12052 * 1024 ** 2}),
-    ("mem=500", {"mem": 500 * 1024 ** 2}),
-    ("gres/gpu:a100=2,cpu=x,=3,junk", {"gres/gpu:a100": 2}),
-    ("", {}), (None, {}), ("(null)", {}),
-])
-def test_parse_tres_counts(exp, text, expected):
-    assert exp.parse_tres_counts(text) == expected
-
-
-def test_gpus_of_tres(exp):
-    assert exp.gpus_of({"gres/gpu": 4, "gres/gpu:a100": 4}) == 4  # not counted twice
-    assert exp.gpus_of({"gres/gpu:a100": 2, "gres/gpu:v100": 1}) == 3
-    assert exp.gpus_of({"cpu": 2}) == 0
-
-
-def test_bound_labels(exp):
+def test_bound_labels():
     weights = {"u%02d" % i: i for i in range(10)}
-    mapping, folded = exp.bound_labels(weights, 4)
+    mapping, folded = bound_labels(weights, 4)
     assert set(mapping.values()) == {"u09", "u08", "u07", "__other__"} and folded == 7
-    assert exp.bound_labels(weights, 10) == (dict((k, k) for k in weights), 0)
-    assert exp.bound_labels({"a": 1, "b": 1}, 1)[0] == {"a": "__other__", "b": "__other__"}
+    assert bound_labels(weights, 10) == (dict((k, k) for k in weights), 0)
+    assert bound_labels({"a": 1, "b": 1}, 1)[0] == {"a": "__other__", "b": "__other__"}
 
 
 class Chunked(io.RawIOBase):
@@ -84,51 +38,51 @@ class Chunked(io.RawIOBase):
 
 
 @pytest.mark.parametrize("size", [5, 64, 100000])
-def test_decode_stream_matches_json(exp, size):
+def test_decode_stream_matches_json(size):
     status, body = recorded("24.11", "v0.0.42/jobs")
     body["number"] = 12345678901234
     body["unicode"] = "h\u00e9las \u2713"
     raw = json.dumps(body, indent=1, ensure_ascii=False).encode("utf-8")
-    decoded = exp.decode_stream(Chunked(raw, size).read, {}, chunk=size)
+    decoded = decode_stream(Chunked(raw, size).read, {}, chunk=size)
     assert decoded == body
-    reduced = exp.decode_stream(Chunked(raw, size).read, {"jobs": lambda j: j["job_id"]}, chunk=size)
+    reduced = decode_stream(Chunked(raw, size).read, {"jobs": lambda j: j["job_id"]}, chunk=size)
     assert reduced["jobs"] == [j["job_id"] for j in body["jobs"]] and reduced["meta"] == body["meta"]
 
 
 @pytest.mark.parametrize("raw", [b'{"jobs": [1, 2', b'{"jobs": [1 2]}', b"[1]", b'{"a": 1} junk', b""])
-def test_decode_stream_rejects_bad_json(exp, raw):
+def test_decode_stream_rejects_bad_json(raw):
     if raw.endswith(b"junk"):  # trailing data after the object is ignored, like slurmrestd's clients do
-        assert exp.decode_stream(Chunked(raw, 3).read, {}) == {"a": 1}
+        assert decode_stream(Chunked(raw, 3).read, {}) == {"a": 1}
         return
     with pytest.raises(ValueError):
-        exp.decode_stream(Chunked(raw, 3).read, {"jobs": int})
+        decode_stream(Chunked(raw, 3).read, {"jobs": int})
 
 
-def test_decode_stream_empty_things(exp):
-    assert exp.decode_stream(Chunked(b" { } ", 2).read, {}) == {}
-    assert exp.decode_stream(Chunked(b'{"jobs": [ ], "x": []}', 2).read, {"jobs": int}) == {"jobs": [], "x": []}
+def test_decode_stream_empty_things():
+    assert decode_stream(Chunked(b" { } ", 2).read, {}) == {}
+    assert decode_stream(Chunked(b'{"jobs": [ ], "x": []}', 2).read, {"jobs": int}) == {"jobs": [], "x": []}
 
 
 @pytest.mark.parametrize("version,api", [("22.05", "v0.0.38"), ("24.11", "v0.0.40"), ("24.11", "v0.0.42")])
-def test_compact_job_same_in_every_version(exp, version, api):
+def test_compact_job_same_in_every_version(version, api):
     status, body = recorded(version, api + "/jobs")
-    running = [exp.compact_job(j) for j in body["jobs"] if "RUNNING" in str(j["job_state"])][0]
+    running = [compact_job(j) for j in body["jobs"] if "RUNNING" in str(j["job_state"])][0]
     assert running.state == "running" and running.user == "bob" and running.account == "physics"
     assert running.partitions == ("debug",) and running.cpus == 1 and running.nodes == 1
     assert running.memory == 12052 * 1024 ** 2 and running.gpus == 0 and running.submit > 1.7e9
 
 
-def test_compact_job_gpus_from_tres_per_node(exp):
+def test_compact_job_gpus_from_tres_per_node():
     status, body = recorded("24.11", "v0.0.42/jobs")
     job = dict(body["jobs"][0], job_state=["PENDING"], tres_req_str="cpu=1,mem=1G", tres_per_node="gres/gpu:a100:2")
-    assert exp.compact_job(job).gpus == 2
+    assert compact_job(job).gpus == 2
 
 
-def test_compact_node_same_in_every_version(exp):
+def test_compact_node_same_in_every_version():
     nodes = []
     for version, api in (("22.05", "v0.0.38"), ("24.11", "v0.0.42")):
         status, body = recorded(version, api + "/nodes_draining")
-        nodes.append(exp.compact_node(body["nodes"][0]))
+        nodes.append(compact_node(body["nodes"][0]))
     for node in nodes:
         assert (node["state"], node["flags"], node["cpus"], node["alloc_cpus"], node["real_memory"]) == \
             ("mixed", ["drain"], 2, 1, 12052)

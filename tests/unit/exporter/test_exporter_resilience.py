@@ -15,6 +15,10 @@ import pytest
 
 from exporter_helpers import TOKEN, Clock, exposition, recorded, recorded_cluster, scrape, value
 
+from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters import cli
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import SPECS
+
 
 def test_cache_answers_second_scrape_without_http(fake_rest, make_exporter):
     fake = fake_rest(recorded_cluster("24.11", "v0.0.42"))
@@ -88,7 +92,7 @@ def test_circuit_breaker_opens_backs_off_and_recovers(fake_rest, make_exporter):
                                         breaker_backoff=30, breaker_max_backoff=100)
     assert value(scrape(collector), "slurm_up") == 1
 
-    set_all(fake, 500, {"errors": [{"error": "Unspecified error", "errno": -1}]})  # slurmctld gone
+    set_all(fake, *recorded("24.11", "v0.0.42/nodes_ctld_down"))  # slurmctld gone: slurmrestd's HTTP 502
     for failure in (1, 2, 3):
         before = len(fake.requests)
         result = scrape(collector)
@@ -142,7 +146,7 @@ def test_server_goes_away_and_comes_back(fake_rest, make_exporter):
     fake.down = True  # connections are closed without an answer
     clock.advance(11)
     result = scrape(collector)
-    assert value(result, "slurm_up") == 0 and value(result, "slurm_slurmrestd_up") == 0
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 0  # slurmctld: cannot tell
     assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="unreachable") == 1
     assert value(result, "slurm_nodes", state="mixed") == 1 and value(result, "slurm_exporter_data_stale") == 1
     clock.advance(11)
@@ -159,14 +163,15 @@ def test_server_goes_away_and_comes_back(fake_rest, make_exporter):
     assert value(result, "slurm_exporter_circuit_breaker_state", state="closed") == 1
 
 
-def test_nothing_listening_from_the_start(exp, make_exporter):
+def test_nothing_listening_from_the_start(make_exporter):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     exporter, collector = make_exporter("http://127.0.0.1:%d" % port)
     result = scrape(collector)
-    assert len(result) == len(exp.SPECS)  # every family is still described
-    assert value(result, "slurm_up") == 0 and value(result, "slurm_slurmrestd_up") == 0
+    assert sorted(result) == sorted(SPECS)  # every family is still described
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 0
+    assert result["slurm_exporter_authenticated"] == {} and result["slurm_exporter_api_version_supported"] == {}
     assert value(result, "slurm_exporter_request_errors_total", endpoint="openapi", kind="unreachable") == 1
     assert result["slurm_node_count"] == {} and result["slurm_exporter_cache_age_seconds"] == {}
     assert value(result, "slurm_exporter_data_stale") == 0
@@ -178,11 +183,13 @@ def test_controller_down_behind_slurmrestd(fake_rest, make_exporter):
     fake = fake_rest(answers)
     result = scrape(make_exporter(fake.url)[1])
     assert value(result, "slurm_up") == 0 and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_exporter_authenticated") is None  # the answer says nothing of the token
     assert value(result, "slurm_exporter_request_errors_total", endpoint="nodes", kind="server") == 1
     assert fake.count("/slurm/v0.0.42/jobs") == 0  # no point asking for the rest
 
 
-def test_rejected_token_is_an_auth_error_and_never_shown(fake_rest, make_exporter, caplog):
+def test_token_rejected_after_the_ping_is_an_auth_error_and_never_shown(fake_rest, make_exporter, caplog):
+    """The token expires between two calls: slurmctld answered the ping, the nodes are refused (24.11: 511)."""
     answers = recorded_cluster("24.11", "v0.0.42")
     answers["/slurm/v0.0.42/nodes"] = [recorded("24.11", "error_bad_token_nodes")]
     fake = fake_rest(answers)
@@ -190,10 +197,74 @@ def test_rejected_token_is_an_auth_error_and_never_shown(fake_rest, make_exporte
     with caplog.at_level(logging.DEBUG):
         text = exposition(collector)
     assert 'slurm_exporter_request_errors_total{endpoint="nodes",kind="auth"} 1.0' in text
-    assert "slurm_up 1.0" in text  # slurmctld itself answers pings (they need no token)
+    assert "slurm_up 1.0" in text and "slurm_exporter_authenticated 0.0" in text  # slurmctld pinged UP
     assert fake.count("/slurm/v0.0.42/nodes") == 1  # not retried
     assert "token rejected" in caplog.text
     assert TOKEN not in text and TOKEN not in caplog.text
+
+
+def bad_token_answers(version):
+    """Every recorded answer of a slurmrestd whose slurmctld (and slurmdbd) reject the exporter's token."""
+    api = "v0.0.38" if version == "22.05" else "v0.0.42"
+    answers = recorded_cluster(version, api)
+    answers["/slurm/%s/ping" % api] = [recorded(version, "error_bad_token_ping")]
+    answers["/slurm/%s/nodes" % api] = [recorded(version, "error_bad_token_nodes")]
+    answers["/slurmdb/%s/accounts" % api] = [recorded(version, "error_bad_token_db")]
+    return api, answers
+
+
+def rejects_22_05_tokens():
+    """Slurm 22.05 answers a rejected token with an opaque HTTP 500 on /slurm/ paths: only a client that
+    asks slurmdbd (the errors branch's _slurm_rest, issue 13 section 5) tells it from slurmctld down."""
+    return hasattr(rest.SlurmRestClient, "_token_rejected_v0_0_38")
+
+
+@pytest.mark.parametrize("version", [
+    "24.11",
+    pytest.param("22.05", marks=pytest.mark.skipif(not rejects_22_05_tokens(), reason="needs the REST client that "
+                                                   "recognises Slurm 22.05's rejected token (branch errors)")),
+])
+def test_rejected_token_is_not_slurmctld_down(fake_rest, make_exporter, caplog, version):
+    """A bad token: 24.11 pings slurmctld DOWN (HTTP 200) and refuses the nodes with 511; 22.05 answers both
+    with HTTP 500 "Unspecified error". slurmctld runs: slurm_up is not reported, authentication is."""
+    api, answers = bad_token_answers(version)
+    fake = fake_rest(answers)
+    exporter, collector = make_exporter(fake.url, api_version=api)
+    with caplog.at_level(logging.DEBUG):
+        result = scrape(collector)
+    assert result["slurm_up"] == {} and result["slurm_controller_up"] == {}
+    assert value(result, "slurm_exporter_authenticated") == 0
+    assert value(result, "slurm_slurmrestd_up") == 1 and value(result, "slurm_exporter_api_version_supported") == 1
+    endpoint = "nodes" if version == "24.11" else "ping"
+    assert result["slurm_exporter_request_errors_total"] == {frozenset({("endpoint", endpoint), ("kind", "auth")}): 1}
+    assert value(result, "slurm_exporter_refreshes_total", result="failure") == 1
+    assert "token rejected" in caplog.text and TOKEN not in caplog.text
+
+
+def test_no_api_version_in_common(fake_rest, make_exporter, monkeypatch, caplog):
+    """A slurmrestd newer (or older) than the exporter: the recorded 24.11 server, a client knowing only v0.0.44."""
+    monkeypatch.setattr(rest, "SUPPORTED_VERSIONS", ("v0.0.44",))
+    fake = fake_rest(recorded_cluster("24.11", "v0.0.42"))
+    exporter, collector = make_exporter(fake.url)
+    with caplog.at_level(logging.WARNING):
+        result = scrape(collector)
+    assert value(result, "slurm_exporter_api_version_supported") == 0
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_exporter_request_errors_total", endpoint="openapi", kind="version") == 1
+    assert "no common slurmrestd API version: server serves v0.0.40, v0.0.41, v0.0.42, client supports v0.0.44" \
+        in caplog.text
+    assert fake.count("/slurm/") == 0
+
+
+def test_forced_api_version_not_served(fake_rest, make_exporter):
+    """--api-version v0.0.99 against 24.11: its recorded 404 for /slurm/v0.0.99/ping."""
+    answers = recorded_cluster("24.11", "v0.0.42")
+    answers["/slurm/v0.0.99/ping"] = [recorded("24.11", "error_unknown_version")]
+    fake = fake_rest(answers)
+    result = scrape(make_exporter(fake.url, api_version="v0.0.99")[1])
+    assert value(result, "slurm_exporter_api_version_supported") == 0
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="version") == 1
 
 
 def test_token_file_is_reread_when_it_changes(fake_rest, make_exporter, tmp_path):
@@ -209,6 +280,7 @@ def test_token_file_is_reread_when_it_changes(fake_rest, make_exporter, tmp_path
     clock.advance(31)
     text = exposition(collector)
     assert fake.headers[-1]["X-SLURM-USER-TOKEN"] == "second-token" and "second-token" not in text
+    assert "slurm_exporter_authenticated 1.0" in text
 
 
 def many_jobs_answers(users, jobs_per_user=3):
@@ -258,20 +330,21 @@ def test_version_error_renegotiates(fake_rest, make_exporter):
     exporter.client.versions = {"slurm": "v0.0.39", "slurmdb": "v0.0.39"}
     result = scrape(collector)
     assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="version") == 1
+    assert result["slurm_up"] == {}  # slurmctld: cannot tell yet
     clock.advance(31)
     result = scrape(collector)
     assert value(result, "slurm_up") == 1
     assert value(result, "slurm_exporter_api_version_info", plugin="slurm", version="v0.0.42") == 1
 
 
-def test_cli_once_and_environment(exp, fake_rest, capsys, monkeypatch):
+def test_cli_once_and_environment(fake_rest, capsys, monkeypatch):
     fake = fake_rest(recorded_cluster("24.11", "v0.0.42"))
     monkeypatch.setenv("SLURM_JWT", TOKEN)
     monkeypatch.setenv("SLURM_EXPORTER_URL", fake.url)
     monkeypatch.setenv("SLURM_EXPORTER_CACHE_SECONDS", "5")
-    args = exp.parse_args([])
+    args = cli.parser().parse_args(["slurm"])
     assert (args.url, args.cache_seconds, args.listen_address) == (fake.url, 5.0, "0.0.0.0:9341")
-    assert exp.main(["--once", "--user", "slurm", "--retries", "0"]) == 0
+    assert cli.main(["slurm", "--once", "--user", "slurm", "--retries", "0"]) == 0
     out = capsys.readouterr().out
     assert "slurm_node_count 1.0" in out and TOKEN not in out
     assert fake.headers[-1]["X-SLURM-USER-TOKEN"] == TOKEN and fake.headers[-1]["X-SLURM-USER-NAME"] == "slurm"
@@ -280,5 +353,16 @@ def test_cli_once_and_environment(exp, fake_rest, capsys, monkeypatch):
 @pytest.mark.parametrize("text,expected", [("0.0.0.0:9341", ("0.0.0.0", 9341)), (":9341", ("0.0.0.0", 9341)),
                                            ("[::]:9341", ("::", 9341)), ("127.0.0.1:1", ("127.0.0.1", 1)),
                                            ("9341", ("0.0.0.0", 9341))])
-def test_listen_address(exp, text, expected):
-    assert exp.split_listen_address(text) == expected
+def test_listen_address(text, expected):
+    assert cli.split_listen_address(text) == expected
+
+
+def test_ping_not_understood_says_nothing_of_slurmctld(fake_rest, make_exporter):
+    """A ping answer that is not JSON (the recorded 404 text, served as a 200): slurm_up is not reported."""
+    answers = recorded_cluster("24.11", "v0.0.42")
+    status, text = recorded("24.11", "error_unknown_version")
+    answers["/slurm/v0.0.42/ping"] = [(200, text)]
+    fake = fake_rest(answers)
+    result = scrape(make_exporter(fake.url)[1])
+    assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="parse") == 1

@@ -4,25 +4,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
 
-import pytest
+import prometheus_client
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
-PROGRAM = os.path.join(ROOT, "roles", "job_exporter", "files", "hpcstack_job_exporter.py")
-
-prometheus_client = pytest.importorskip("prometheus_client")
-
-
-@pytest.fixture(scope="module")
-def job():
-    spec = importlib.util.spec_from_file_location("hpcstack_job_exporter", PROGRAM)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters import job_collector as job
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import JOB_METRICS
 
 
 def write(root, path, text):
@@ -45,7 +35,7 @@ def v1_tree(root, cpuacct):
         write(root, "cpuacct/" + base + "cpuacct.usage", "2500000000")
 
 
-def scrape(job, root, squeue):
+def scrape(root, squeue):
     registry = prometheus_client.CollectorRegistry()
     registry.register(job.JobCollector(job.CgroupReader(str(root)), "c1", squeue=squeue))
     return prometheus_client.generate_latest(registry).decode()
@@ -57,9 +47,9 @@ def value(text, prefix):
     return float(lines[0].rsplit(" ", 1)[1])
 
 
-def test_cgroup_v1_without_cpuacct(job, tmp_path):
+def test_cgroup_v1_without_cpuacct(tmp_path):
     v1_tree(tmp_path, cpuacct=False)
-    text = scrape(job, tmp_path, lambda node: {"42": ("alice", "physics")})
+    text = scrape(tmp_path, lambda node: {"42": ("alice", "physics")})
     labels = '{account="physics",jobid="42",user="alice"}'
     assert value(text, "slurm_job_memory_usage_bytes" + labels) == 52428800
     assert value(text, "slurm_job_memory_limit_bytes" + labels) == 104857600
@@ -72,22 +62,22 @@ def test_cgroup_v1_without_cpuacct(job, tmp_path):
     assert 'slurm_job_memory_limit_bytes{account="",jobid="7"' not in text
 
 
-def test_cgroup_v1_with_cpuacct(job, tmp_path):
+def test_cgroup_v1_with_cpuacct(tmp_path):
     v1_tree(tmp_path, cpuacct=True)
-    text = scrape(job, tmp_path, lambda node: None)  # squeue failed
+    text = scrape(tmp_path, lambda node: None)  # squeue failed
     assert value(text, 'slurm_job_cpu_seconds_total{account="",jobid="42",user="2001"}') == 2.5
     assert value(text, "slurm_job_exporter_cpu_accounting") == 1
     assert value(text, "slurm_job_exporter_squeue_success") == 0
 
 
-def test_cgroup_v2(job, tmp_path):
+def test_cgroup_v2(tmp_path):
     write(tmp_path, "cgroup.controllers", "cpuset cpu io memory pids")
     base = "system.slice/slurmstepd.scope/job_9/"
     write(tmp_path, base + "memory.current", "1048576")
     write(tmp_path, base + "memory.max", "max")
     write(tmp_path, base + "cpuset.cpus.effective", "2-3")
     write(tmp_path, base + "cpu.stat", "usage_usec 1500000\nuser_usec 1000000")
-    text = scrape(job, tmp_path, lambda node: {"9": ("bob", "chemistry")})
+    text = scrape(tmp_path, lambda node: {"9": ("bob", "chemistry")})
     labels = '{account="chemistry",jobid="9",user="bob"}'
     assert value(text, "slurm_job_memory_usage_bytes" + labels) == 1048576
     assert "slurm_job_memory_limit_bytes{" not in text
@@ -95,15 +85,15 @@ def test_cgroup_v2(job, tmp_path):
     assert value(text, "slurm_job_cpu_seconds_total" + labels) == 1.5
 
 
-def test_no_jobs_no_squeue(job, tmp_path):
+def test_no_jobs_no_squeue(tmp_path):
     os.makedirs(os.path.join(str(tmp_path), "memory"))
     calls = []
-    text = scrape(job, tmp_path, calls.append)
+    text = scrape(tmp_path, calls.append)
     assert value(text, "slurm_job_exporter_jobs") == 0
     assert calls == []
 
 
-def test_squeue_output_is_parsed(job, tmp_path):
+def test_squeue_output_is_parsed(tmp_path):
     fake = tmp_path / "squeue"
     fake.write_text("#!/bin/sh\nprintf '42|alice|physics\\n43|bob|chem\\n'\n")
     fake.chmod(0o755)
@@ -111,6 +101,11 @@ def test_squeue_output_is_parsed(job, tmp_path):
     assert job.squeue_labels("c1", command=str(tmp_path / "missing")) is None
 
 
-def test_list_metrics_names_every_family(job):
-    output = subprocess.run([sys.executable, PROGRAM, "--list-metrics"], capture_output=True, text=True, check=True).stdout
-    assert [line.split()[0] for line in output.splitlines()] == [metric[0] for metric in job.METRICS]
+def test_list_metrics_names_every_family(tmp_path):
+    """The zipapp a compute node runs, without prometheus_client or the collection on the path."""
+    program = str(tmp_path / "hpcstack-exporters.pyz")
+    _zipapp.write("hpcstack_exporters", program)
+    output = subprocess.run([sys.executable, "-S", program, "job", "--list-metrics"], capture_output=True, text=True,
+                            check=True, env=dict(os.environ, PYTHONPATH=""), timeout=60).stdout
+    assert output.splitlines() == ["%s %s %s" % (name, kind, ",".join(labels)) for name, kind, labels, dummy in JOB_METRICS]
+    assert output.splitlines()[0] == "slurm_job_memory_usage_bytes gauge jobid,user,account"

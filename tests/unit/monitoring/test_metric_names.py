@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Every metric a dashboard or an alert rule uses is one an exporter of the collection produces.
 
-Slurm exporter: its metric catalogue (what --list-metrics prints). Job exporter: its METRICS.
+Slurm and job exporter: their metric catalogues (programs/hpcstack_exporters/catalogue.py).
 node_exporter and process-exporter: scrapes recorded from a lab container (fixtures/monitoring).
 dcgm-exporter: the counters the dcgm_exporter role configures.
 """
@@ -10,13 +10,14 @@ dcgm-exporter: the counters the dcgm_exporter role configures.
 from __future__ import annotations
 
 import glob
-import importlib.util
 import json
 import os
 import re
 
 import pytest
 import yaml
+
+from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import JOB_SPECS, SPECS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 ROLES = os.path.join(ROOT, "roles")
@@ -26,13 +27,6 @@ RULES = os.path.join(ROLES, "prometheus", "templates", "hpcstack-rules.yml.j2")
 PROMETHEUS_OWN = {"up", "scrape_duration_seconds", "scrape_samples_scraped"}
 KEYWORDS = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset",
             "inf", "nan"}
-
-
-def load(name, path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def recorded_names(path):
@@ -48,11 +42,9 @@ def recorded_names(path):
 
 
 def known_names():
-    slurm = load("hpcstack_slurm_exporter", os.path.join(ROLES, "slurm_exporter", "files", "hpcstack_slurm_exporter.py"))
-    job = load("hpcstack_job_exporter", os.path.join(ROLES, "job_exporter", "files", "hpcstack_job_exporter.py"))
     with open(os.path.join(ROLES, "dcgm_exporter", "defaults", "main.yml")) as handle:
         dcgm = {counter["field"] for counter in yaml.safe_load(handle)["dcgm_exporter_counters"]}
-    names = set(slurm.SPECS) | {metric[0] for metric in job.METRICS} | dcgm | PROMETHEUS_OWN
+    names = set(SPECS) | set(JOB_SPECS) | dcgm | PROMETHEUS_OWN
     for path in glob.glob(os.path.join(RECORDED, "*.prom")):
         names |= recorded_names(path)
     return names

@@ -11,7 +11,6 @@ import copy
 import json
 import os
 import re
-import subprocess
 import sys
 
 import hostlist
@@ -19,6 +18,7 @@ import hostlist
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
 from slurm_fixtures import load, version_output  # noqa: E402
 
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp  # noqa: E402
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.config import parse  # noqa: E402
 from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.providers.base import (  # noqa: E402
     Address, Instance, Provider, ProviderError)
@@ -41,15 +41,8 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..",
 
 
 def build_zipapp(path) -> str:
-    """Build hpcstack-elastic's zipapp at ``path`` as a role would (see programs/build_zipapp.py)."""
-    try:  # the collection's zipapp builder, once the exporters' branch is merged
-        from ansible_collections.hpcstack.cluster.plugins.plugin_utils import _zipapp
-    except ImportError:
-        subprocess.run([sys.executable, os.path.join(ROOT, "programs", "build_zipapp.py"), "hpcstack_elastic",
-                        str(path)], check=True, capture_output=True)
-    else:
-        with open(path, "wb") as handle:
-            handle.write(_zipapp.build("hpcstack_elastic", root=ROOT)[0])
+    """Build hpcstack-elastic's zipapp at ``path`` as a role would (hpcstack.cluster.program uses _zipapp)."""
+    _zipapp.write("hpcstack_elastic", str(path), root=ROOT)
     return str(path)
 
 
