@@ -213,17 +213,7 @@ def bad_token_answers(version):
     return api, answers
 
 
-def rejects_22_05_tokens():
-    """Slurm 22.05 answers a rejected token with an opaque HTTP 500 on /slurm/ paths: only a client that
-    asks slurmdbd (the errors branch's _slurm_rest, issue 13 section 5) tells it from slurmctld down."""
-    return hasattr(rest.SlurmRestClient, "_token_rejected_v0_0_38")
-
-
-@pytest.mark.parametrize("version", [
-    "24.11",
-    pytest.param("22.05", marks=pytest.mark.skipif(not rejects_22_05_tokens(), reason="needs the REST client that "
-                                                   "recognises Slurm 22.05's rejected token (branch errors)")),
-])
+@pytest.mark.parametrize("version", ["24.11", "22.05"])
 def test_rejected_token_is_not_slurmctld_down(fake_rest, make_exporter, caplog, version):
     """A bad token: 24.11 pings slurmctld DOWN (HTTP 200) and refuses the nodes with 511; 22.05 answers both
     with HTTP 500 "Unspecified error". slurmctld runs: slurm_up is not reported, authentication is."""
