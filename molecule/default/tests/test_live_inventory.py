@@ -55,8 +55,9 @@ def test_nodes_carry_their_live_state(live_inventory):
     assert members(listing, "partition_debug") == ["c1", "c2"]
     assert members(listing, "state_idle") == ["c1", "c2"]
     hostvars = json.loads(listing)["_meta"]["hostvars"]
-    assert plain(hostvars["c1"]["slurm_cpus"]) == 2
-    assert plain(hostvars["c1"]["slurm_real_memory"]) == 1000
+    assert plain(hostvars["c1"]["slurm_live_cpus"]) == 2
+    assert plain(hostvars["c1"]["slurm_live_real_memory"]) == 1000
+    assert plain(hostvars["c2"]["slurm_live_gres"]) == "gpu:lab:2"
 
 
 def test_drained_node_moves_to_the_drained_group(live_inventory, slurm_node):
@@ -64,7 +65,7 @@ def test_drained_node_moves_to_the_drained_group(live_inventory, slurm_node):
     try:
         listing = live_inventory("--list")
         assert members(listing, "state_drained") == ["c2"]
-        assert plain(json.loads(listing)["_meta"]["hostvars"]["c2"]["slurm_reason"]) == "live-inventory-test"
+        assert plain(json.loads(listing)["_meta"]["hostvars"]["c2"]["slurm_live_reason"]) == "live-inventory-test"
     finally:
         slurm_node("name=c2", "state=resume")
     assert members(live_inventory("--list"), "state_drained") == []
