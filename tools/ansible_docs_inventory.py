@@ -23,6 +23,9 @@ LABELS = {
     "common_return_values": ("reference_appendices/common_return_values.html#common-return-values", "Return Values"),
     "ansible_configuration_settings": ("reference_appendices/config.html#ansible-configuration-settings",
                                        "Ansible Configuration Settings"),
+    "action_plugins": ("plugins/action.html#action-plugins", "Action plugins"),
+    "ansible_collections.ansible.builtin.copy_module": ("collections/ansible/builtin/copy_module.html",
+                                                        "ansible.builtin.copy module"),
 }
 
 
