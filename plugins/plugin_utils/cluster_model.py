@@ -46,8 +46,6 @@ PARTITION_NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
 MAX_TIME_RE = re.compile(r'^(UNLIMITED|INFINITE|\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d+|\d+-\d+:\d{1,2}|\d+-\d+:\d{1,2}:\d{1,2})$')
 PARTITION_STATES = ('UP', 'DOWN', 'DRAIN', 'INACTIVE')
 GPU_GRES_RE = re.compile(r'^gpu(:|$)')
-# name[:type][:count], the count with an optional K/M/G/T/P suffix (not for GPUs).
-GRES_RE = re.compile(r'^(?P<name>[A-Za-z][A-Za-z0-9_]*)(:(?P<type>[A-Za-z0-9_.-]*[A-Za-z_.-][A-Za-z0-9_.-]*))?(:(?P<count>\d+)(?P<suffix>[KMGTP]?))?$')
 GRES_AUTODETECT = ('off', 'nvml', 'nvidia', 'rsmi', 'oneapi', 'nrt')
 GRES_CONF_FIELDS = ('name', 'type', 'file', 'count', 'cores', 'links', 'flags')
 
@@ -94,7 +92,7 @@ def _check_gres(value):
     if problem:
         return problem
     for gres in value:
-        match = GRES_RE.match(gres)
+        match = slurm_conf.GRES_RE.match(gres)
         if not match:
             return '%r is not name[:type][:count] (e.g. gpu:a100:4)' % gres
         if match['name'] == 'gpu' and match['suffix']:

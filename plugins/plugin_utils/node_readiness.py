@@ -34,16 +34,15 @@ def node_problem(node: Mapping, reason_prefix: str) -> str | None:
         return 'state unknown (slurmd has not registered)'
     if 'invalid_reg' in flags:
         return 'registration rejected: %s' % (reason or 'hardware differs from slurm.conf')
-    if node['state'] == 'down' or flags.intersection(_OUT_FLAGS):
+    if _taken_out(node):
         if not reason or reason.startswith(reason_prefix) or reason.startswith(SLURM_REASONS):
             return '%s: %s' % ('+'.join([node['state']] + sorted(flags)), reason or 'no reason given')
     return None
 
 
-def is_held(node: Mapping, reason_prefix: str) -> bool:
-    flags = set(node['flags'])
-    return (node['state'] == 'down' or bool(flags.intersection(_OUT_FLAGS))) and \
-        node_problem(node, reason_prefix) is None
+def _taken_out(node: Mapping) -> bool:
+    """Drained, failed or down: out of scheduling, whoever did it."""
+    return node['state'] == 'down' or bool(set(node['flags']).intersection(_OUT_FLAGS))
 
 
 def readiness(nodes: Iterable[Mapping], expected: Iterable[str], reason_prefix: str = 'hpcstack-health') -> dict:
@@ -58,6 +57,6 @@ def readiness(nodes: Iterable[Mapping], expected: Iterable[str], reason_prefix: 
         problem = node_problem(node, reason_prefix)
         if problem:
             problems.append('%s: %s' % (name, problem))
-        elif is_held(node, reason_prefix):
+        elif _taken_out(node):  # not a problem, so an admin's own reason
             held.append('%s: %s' % (name, node.get('reason')))
     return {'problems': problems, 'held': held}

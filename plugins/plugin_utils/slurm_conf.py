@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import compress, expand
@@ -71,6 +72,8 @@ def gres_types(nodes: Sequence[Mapping]) -> list[str]:
     return list(dict.fromkeys(gres.split(':', 1)[0] for entry in nodes for gres in entry.get('gres') or ()))
 
 
+# name[:type][:count], the count with an optional K/M/G/T/P suffix (not for GPUs).
+GRES_RE = re.compile(r'^(?P<name>[A-Za-z][A-Za-z0-9_]*)(:(?P<type>[A-Za-z0-9_.-]*[A-Za-z_.-][A-Za-z0-9_.-]*))?(:(?P<count>\d+)(?P<suffix>[KMGTP]?))?$')
 # Where a GPU lives when the model does not say: NVIDIA's device files, numbered per node.
 DEFAULT_GPU_FILE = '/dev/nvidia'
 GRES_CONF_KEYS = (('name', 'Name'), ('type', 'Type'), ('file', 'File'), ('count', 'Count'), ('cores', 'Cores'),
@@ -78,11 +81,12 @@ GRES_CONF_KEYS = (('name', 'Name'), ('type', 'Type'), ('file', 'File'), ('count'
 
 
 def split_gres(gres: str) -> tuple[str, str | None, str]:
-    """``gpu:a100:4`` -> ``('gpu', 'a100', '4')``; ``gpu:4`` -> ``('gpu', None, '4')``; ``gpu`` -> count 1."""
-    parts = gres.split(':')
-    if len(parts) > 1 and parts[-1][:1].isdigit():
-        return parts[0], ':'.join(parts[1:-1]) or None, parts[-1]
-    return parts[0], ':'.join(parts[1:]) or None, '1'
+    """``gpu:a100:4`` -> ``('gpu', 'a100', '4')``; ``gpu:4`` -> ``('gpu', None, '4')``; ``gpu`` -> count 1.
+
+    ``gres`` must match GRES_RE (the model checks it before anything is rendered).
+    """
+    match = GRES_RE.match(gres)
+    return match['name'], match['type'], (match['count'] + match['suffix']) if match['count'] else '1'
 
 
 def _derived_gres_conf(entry: Mapping) -> list[dict]:
