@@ -71,6 +71,8 @@ options:
     description:
       - More groups, as group name to hosts (a hostlist expression or a list of them).
       - The names of the groups this plugin manages (see above) cannot be used.
+      - V(slurm_configless) lists login nodes that fetch their configuration from the controllers (C(sackd),
+        Slurm 23.11 and later) instead of having a C(slurm.conf); compute nodes are configless by their entry's V(configless).
     type: dict
     default: {}
   hosts:
@@ -84,8 +86,8 @@ options:
   nodes:
     description:
       - The compute nodes, one entry per hardware class. Each entry is an entry of V(slurm_nodes) (V(names), V(cpus),
-        V(boards), V(sockets), V(cores_per_socket), V(threads_per_core), V(real_memory), V(gres), V(features),
-        V(weight), V(options)) plus an optional V(address).
+        V(boards), V(sockets), V(cores_per_socket), V(threads_per_core), V(real_memory), V(gres), V(gres_conf),
+        V(gres_autodetect), V(features), V(weight), V(configless), V(options)) plus an optional V(address).
       - V(address) (may use V({prefix})) is the address of the first node of V(names); the following nodes, in
         hostlist order, get the following addresses. V(c[1-2]) with V({prefix}.101) gives c1 V(.101) and c2 V(.102).
         Addresses simply count on, so V(c[001-300]) from V(10.1.0.1) ends at V(10.1.1.44).
@@ -177,7 +179,7 @@ MANAGED_GROUPS = tuple(dict.fromkeys(
 # plays for them match no host instead of warning about an unknown pattern.
 OPTIONAL_GROUPS = cluster_model.PLACEMENT_GROUPS + ('grafana',)
 SPEC_LABELS = {'cluster_name': 'cluster_name', 'nodes': 'nodes', 'partitions': 'partitions', 'slurmctld': 'controllers',
-               'dcgm_exporter': 'extra_groups.dcgm_exporter'}
+               'dcgm_exporter': 'extra_groups.dcgm_exporter', 'slurm_configless': 'extra_groups.slurm_configless'}
 HOST_KEYS = ('address', 'vars')
 GROUP_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
 PLACEHOLDER_RE = re.compile(r'\{([^{}]*)\}')

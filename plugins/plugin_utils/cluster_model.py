@@ -31,12 +31,13 @@ from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
 
 # How messages name the three model variables; the inventory plugin passes its spec keys.
 MODEL_LABELS = {'cluster_name': 'slurm_cluster_name', 'nodes': 'slurm_nodes', 'partitions': 'slurm_partitions',
-                'slurmd': 'slurmd group', 'slurmctld': 'group slurmctld', 'dcgm_exporter': 'group dcgm_exporter'}
+                'slurmd': 'slurmd group', 'slurmctld': 'group slurmctld', 'dcgm_exporter': 'group dcgm_exporter',
+                'slurm_configless': 'group slurm_configless'}
 
 # Inventory groups a cluster is made of (written by the site), and the groups derived from them.
 ROLE_GROUPS = ('slurmctld', 'slurmdbd', 'slurmrestd', 'login', 'monitoring', 'nfs_server')
 # A site may place these itself with an inventory group of that name; otherwise the model does.
-PLACEMENT_GROUPS = ('slurm_exporter', 'dcgm_exporter')
+PLACEMENT_GROUPS = ('slurm_exporter', 'dcgm_exporter', 'slurm_configless')
 DERIVED_GROUPS = ('slurmd', 'slurm_hosts', 'cluster_members', 'slurm_accounting_database', 'slurm_jwt_hosts',
                   'slurm_gpu_nodes') + PLACEMENT_GROUPS
 PARTITION_GROUP_PREFIX = 'partition_'
@@ -49,7 +50,7 @@ GPU_GRES_RE = re.compile(r'^gpu(:|$)')
 GRES_AUTODETECT = ('off', 'nvml', 'nvidia', 'rsmi', 'oneapi', 'nrt')
 GRES_CONF_FIELDS = ('name', 'type', 'file', 'count', 'cores', 'links', 'flags')
 
-NODE_DEFAULTS = {'gres': [], 'features': [], 'options': {}}
+NODE_DEFAULTS = {'gres': [], 'features': [], 'configless': False, 'options': {}}
 PARTITION_DEFAULTS = {'default': False, 'max_time': 'UNLIMITED', 'state': 'UP', 'options': {}}
 
 
@@ -174,6 +175,7 @@ NODE_FIELDS = {
     'gres_autodetect': (False, _check_gres_autodetect),
     'features': (False, _check_str_list),
     'weight': (False, _int_check(0)),
+    'configless': (False, _check_bool),
     'options': (False, _check_mapping),
 }
 PARTITION_FIELDS = {
@@ -263,6 +265,16 @@ class ClusterModel:
         return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres'])
                 for name in expand(entry['names'])]
 
+    def configless_hosts(self) -> list[str]:
+        """Hosts whose Slurm daemon fetches its configuration from the controllers: the nodes of
+        configless node classes plus the hosts a site put in group slurm_configless (login nodes)."""
+        nodes = [name for entry in self.nodes if entry['configless'] for name in expand(entry['names'])]
+        return _union(nodes, self.role_groups.get('slurm_configless') or [])
+
+    def conf_servers(self) -> list[str]:
+        """Where configless daemons fetch their configuration: the controllers in order, by address where known."""
+        return [self.addresses.get(host, host) for host in self.role_groups['slurmctld']]
+
     def partition_groups(self) -> dict[str, list[str]]:
         return {partition_group(entry['name']): expand(entry['nodes']) for entry in self.partitions}
 
@@ -288,6 +300,7 @@ class ClusterModel:
         given = {group: self.role_groups.get(group) for group in PLACEMENT_GROUPS}
         groups['slurm_exporter'] = list(given['slurm_exporter'] or role['slurmrestd'][:1])
         groups['dcgm_exporter'] = list(given['dcgm_exporter'] or groups['slurm_gpu_nodes'])
+        groups['slurm_configless'] = self.configless_hosts()
         return groups
 
     def facts(self) -> dict:
@@ -303,7 +316,9 @@ class ClusterModel:
             # Where slurmdbd connects to the database from: the slurmdbd hosts other than the database host.
             'accounting_database_clients': self.database_clients(groups['slurmdbd']),
             'jwt': bool(groups['slurmrestd']),
-            'slurm_conf': slurm_conf.model_lines(self.nodes, self.partitions, groups['slurmctld'], self.addresses),
+            'slurm_conf': dict(slurm_conf.model_lines(self.nodes, self.partitions, groups['slurmctld'], self.addresses),
+                               slurmctld_parameters=['enable_configless'] if groups['slurm_configless'] else []),
+            'conf_servers': self.conf_servers(),
         }
 
     def variables(self) -> dict:
@@ -424,7 +439,24 @@ def _placement_problems(groups: Mapping[str, Sequence[str]], node_names: set[str
     outside = [host for host in groups.get('dcgm_exporter') or () if host not in node_names]
     if outside:
         found.append(Problem('dcgm_exporter', None, '%s: hosts %s are not compute nodes' % (labels['dcgm_exporter'], compress(outside))))
+    configless = [host for host in groups.get('slurm_configless') or () if host not in node_names]
+    not_login = [host for host in configless if host not in (groups.get('login') or ())]
+    if not_login:
+        found.append(Problem('slurm_configless', None, '%s: hosts %s are neither compute nodes nor login nodes'
+                             % (labels['slurm_configless'], compress(not_login))))
     return found
+
+
+def _configless_problems(nodes, groups: Mapping[str, Sequence[str]], labels) -> list[Problem]:
+    """A controller or slurmdbd host keeps its own slurm.conf: it cannot be configless too."""
+    configless = {name for entry in nodes if entry.get('configless') for name in expand(entry['names'])}
+    configless.update(groups.get('slurm_configless') or ())
+    daemons = _union(groups.get('slurmctld') or (), groups.get('slurmdbd') or ())
+    clash = [host for host in daemons if host in configless]
+    if not clash:
+        return []
+    return [Problem('slurm_configless', None, 'hosts %s are configless but run slurmctld or slurmdbd, which read their own slurm.conf'
+                    % compress(clash))]
 
 
 def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] | None = None,
@@ -446,7 +478,7 @@ def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] |
     if problems:
         raise ModelError(problems)
     node_names = {name for entry in nodes for name in expand(entry['names'])}
-    problems = _placement_problems(groups, node_names, labels)
+    problems = _placement_problems(groups, node_names, labels) + _configless_problems(nodes, groups, labels)
     if problems:
         raise ModelError(problems)
     role_groups = {group: list(groups.get(group) or []) for group in ROLE_GROUPS + PLACEMENT_GROUPS}

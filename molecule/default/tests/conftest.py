@@ -42,6 +42,20 @@ def as_user():
     return run
 
 
+# Where a configless host (slurmd --conf-server, sackd) keeps the configuration the controller sent.
+CONFIGLESS_DIR = "/run/slurm/conf"
+
+
+def slurm_conf_path(host, name="slurm.conf"):
+    """The Slurm configuration file this host's daemons and commands read: its own, or the fetched copy."""
+    own = "/etc/slurm/" + name
+    return own if host.file(own).exists else CONFIGLESS_DIR + "/" + name
+
+
+def slurm_conf_text(host, name="slurm.conf"):
+    return host.file(slurm_conf_path(host, name)).content_string
+
+
 ANSIBLE = os.path.join(os.path.dirname(sys.executable), "ansible")
 
 

@@ -10,7 +10,7 @@ import time
 import pytest
 import testinfra
 
-from conftest import INVENTORY
+from conftest import INVENTORY, slurm_conf_text
 
 # Ask slurmrestd from the login node, as a client would: prints "<status> <body>".
 REST_CLIENT = r"""
@@ -84,7 +84,7 @@ def test_mariadb_has_the_settings_slurm_recommends(controller):
 
 
 def test_slurm_conf_uses_slurmdbd_and_jwt(login):
-    conf = login.file("/etc/slurm/slurm.conf").content_string
+    conf = slurm_conf_text(login)
     assert "AccountingStorageType=accounting_storage/slurmdbd" in conf
     assert "AccountingStorageHost=ctl1" in conf
     assert "AccountingStorageEnforce=associations,limits,qos" in conf

@@ -70,7 +70,7 @@ def test_lab_spec():
         # Derived by the preflight from the whole inventory (other sources may add hosts): empty here.
         'slurm_hosts': [], 'cluster_members': [], 'slurm_accounting_database': [], 'slurm_jwt_hosts': [], 'slurm_gpu_nodes': [],
         # A site's own placements (extra_groups or another source); empty until one is given.
-        'slurm_exporter': [], 'dcgm_exporter': [], 'grafana': [],
+        'slurm_exporter': [], 'dcgm_exporter': [], 'slurm_configless': [], 'grafana': [],
     }
     assert {name: own_vars(inventory, name) for name in inventory.hosts} == {
         'ctl1': {'node_address': '172.31.250.10'}, 'login1': {'node_address': '172.31.250.20'},
@@ -79,7 +79,7 @@ def test_lab_spec():
     assert inventory.groups['all'].vars == {
         'slurm_cluster_name': 'lab',
         'slurm_nodes': [{'names': 'c[1-2]', 'cpus': 2, 'sockets': 1, 'cores_per_socket': 2, 'threads_per_core': 1,
-                         'real_memory': 1000, 'gres': [], 'features': [], 'options': {}}],
+                         'real_memory': 1000, 'gres': [], 'features': [], 'configless': False, 'options': {}}],
         'slurm_partitions': [{'name': 'debug', 'nodes': 'c[1-2]', 'default': True, 'max_time': '1:00:00', 'state': 'UP',
                               'options': {}}],
     }

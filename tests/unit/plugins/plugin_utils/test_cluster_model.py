@@ -143,6 +143,7 @@ ERROR_CASES = {
                                             P0 + ': nodes c[1-2] are not defined in slurm_nodes']),
     'unknown node key': (set_node('memory', 1000), [N0 + ': unknown key memory']),
     'default not a boolean': (set_partition('default', 'yes'), [P0 + ': default must be true or false']),
+    'configless not a boolean': (set_node('configless', 'yes'), [N0 + ': configless must be true or false']),
     'max_time unquoted': (set_partition('max_time', 3600), [P0 + ': max_time must be a quoted string such as "1:00:00"'
                                                                  ' (unquoted, YAML reads 1:00:00 as the number 3600)']),
     'max_time nonsense': (set_partition('max_time', 'soon'), [P0 + ': max_time must be UNLIMITED, minutes, '
@@ -282,7 +283,7 @@ def test_a_hand_written_model_without_optional_keys_is_normalised():
     """Regression: a hand-written slurm_nodes entry without gres made site.yml fail ("dict has no attribute 'gres'")."""
     built = build()
     assert built.nodes[0] == {'names': 'c[1-2]', 'cpus': 2, 'sockets': 1, 'cores_per_socket': 2, 'threads_per_core': 1,
-                              'real_memory': 1000, 'gres': [], 'features': [], 'options': {}}
+                              'real_memory': 1000, 'gres': [], 'features': [], 'configless': False, 'options': {}}
     assert built.partitions[1] == {'name': 'gpu', 'nodes': 'g[01-02]', 'default': False, 'max_time': 'UNLIMITED',
                                    'state': 'UP', 'options': {}}
     assert built.facts()['slurm_conf']['node_lines'][0].startswith('NodeName=c[1-2] CPUs=2 ')
@@ -296,7 +297,7 @@ def test_derived_groups():
         'slurm_hosts': ['ctl1', 'c1', 'c2', 'g01', 'g02', 'login1'],
         'cluster_members': ['ctl1', 'c1', 'c2', 'g01', 'g02', 'login1'],
         'slurm_accounting_database': ['ctl1'], 'slurm_jwt_hosts': ['ctl1'], 'slurm_gpu_nodes': ['g01', 'g02'],
-        'slurm_exporter': ['ctl1'], 'dcgm_exporter': ['g01', 'g02'],
+        'slurm_exporter': ['ctl1'], 'dcgm_exporter': ['g01', 'g02'], 'slurm_configless': [],
     }
 
 
@@ -348,12 +349,36 @@ def test_facts_and_variables():
     ({'slurmctld': []}, 'group slurmctld is empty: the cluster needs at least one controller'),
     ({'dcgm_exporter': ['login1']}, 'group dcgm_exporter: hosts login1 are not compute nodes'),
     ({'slurmd': ['c1', 'c2', 'g01']}, 'slurmd group: nodes g02 of slurm_nodes are not in the group'),
+    ({'slurm_configless': ['login1', 'mon1']}, 'group slurm_configless: hosts mon1 are neither compute nodes nor login nodes'),
+    ({'slurm_configless': ['login1'], 'login': ['login1', 'ctl2'], 'slurmctld': ['ctl1', 'login1']},
+     'hosts login1 are configless but run slurmctld or slurmdbd, which read their own slurm.conf'),
 ])
 def test_build_rejects(groups, message):
     with pytest.raises(model.ModelError) as error:
         build(groups=groups)
     assert [problem.message for problem in error.value.problems] == [message]
     assert str(error.value) == 'The cluster model is not valid:\n- ' + message
+
+
+def test_configless_nodes_and_login_nodes():
+    name, nodes, partitions = two_classes()
+    nodes[1]['configless'] = True
+    built = build(model=(name, nodes, partitions), groups={'slurmctld': ['ctl1', 'ctl2'], 'slurm_configless': ['login1']},
+                  addresses={'ctl1': '10.0.0.1'})
+    facts = built.facts()
+    assert built.groups()['slurm_configless'] == ['g01', 'g02', 'login1']
+    assert facts['slurm_conf']['slurmctld_parameters'] == ['enable_configless']
+    assert facts['conf_servers'] == ['10.0.0.1', 'ctl2'], 'primary first, by address where the model knows it'
+    assert build().facts()['slurm_conf']['slurmctld_parameters'] == []
+
+
+def test_a_configless_compute_node_cannot_be_a_controller():
+    name, nodes, partitions = lab()
+    nodes[0]['configless'] = True
+    with pytest.raises(model.ModelError) as error:
+        build(model=(name, nodes, partitions), groups={'slurmd': ['c1', 'c2'], 'slurmctld': ['c1']})
+    assert str(error.value) == ('The cluster model is not valid:\n- hosts c1 are configless but run slurmctld or slurmdbd, '
+                                'which read their own slurm.conf')
 
 
 def test_building_does_not_change_the_input():

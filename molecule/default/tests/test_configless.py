@@ -1,0 +1,126 @@
+"""Configless hosts of the lab: compute node c1 (node class ``configless: true``) and login node
+login1 (group slurm_configless, sackd) have no Slurm configuration of their own; they fetch ctl1's."""
+
+import json
+import os
+import re
+import subprocess
+import time
+
+import pytest
+import testinfra
+
+from conftest import CONFIGLESS_DIR, INVENTORY
+
+CONFIGLESS = ("c1", "login1")
+PROBE_FEATURE = "configless_probe"
+
+
+@pytest.fixture(scope="module")
+def controller():
+    return testinfra.get_host("ansible://ctl1", ansible_inventory=INVENTORY)
+
+
+def _host(name):
+    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
+
+
+def _digest(host, path):
+    return host.check_output("sha256sum %s | cut -d' ' -f1", path)
+
+
+@pytest.mark.parametrize("name", CONFIGLESS)
+def test_configless_host_has_no_configuration_of_its_own(name):
+    host = _host(name)
+    for conf in ("slurm.conf", "cgroup.conf", "gres.conf"):
+        assert not host.file("/etc/slurm/" + conf).exists, "%s has /etc/slurm/%s" % (name, conf)
+    assert host.file(CONFIGLESS_DIR + "/slurm.conf").exists
+
+
+@pytest.mark.parametrize("name", CONFIGLESS)
+def test_configless_host_has_the_controllers_files(name, controller):
+    host = _host(name)
+    for conf in ("slurm.conf", "cgroup.conf", "gres.conf"):
+        assert _digest(host, CONFIGLESS_DIR + "/" + conf) == _digest(controller, "/etc/slurm/" + conf), conf
+
+
+def test_controller_serves_configuration(controller):
+    config = controller.check_output("scontrol show config")
+    assert re.search(r"^SlurmctldParameters\s*=.*enable_configless", config, re.M), config
+
+
+def test_slurmd_fetches_from_the_controller():
+    arguments = _host("c1").check_output("ps -o args= -C slurmd")
+    assert "--conf-server 172.31.251.10:6817" in arguments
+
+
+def test_static_node_keeps_its_own_file():
+    c2 = _host("c2")
+    assert c2.file("/etc/slurm/slurm.conf").exists
+    assert "--conf-server" not in c2.check_output("ps -o args= -C slurmd")
+
+
+def test_sackd_serves_the_login_node(login, as_user):
+    assert login.service("sackd").is_running
+    assert as_user(login, "sinfo --noheader --format=%P").stdout.strip() == "debug*"
+
+
+def test_job_runs_on_the_configless_node(login, as_user):
+    result = as_user(login, "srun --nodelist=c1 --ntasks=1 hostname")
+    assert result.rc == 0, result.stderr
+    assert result.stdout.strip() == "c1"
+
+
+def _run_playbook(*arguments):
+    project = os.environ["MOLECULE_PROJECT_DIRECTORY"]
+    result = subprocess.run(
+        ["ansible-playbook", "-i", INVENTORY, os.path.join(project, "playbooks", "site.yml"), "--tags", "slurm", *arguments],
+        capture_output=True, text=True, check=False, timeout=900,
+        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
+    changed = {host: int(count) for host, count in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.M)}
+    return result.stdout, changed
+
+
+def _model_with_probe_feature(tmp_path):
+    """The lab's slurm_nodes with one more feature on c1: a change of the model, given as extra vars."""
+    listing = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--host", "ctl1"],
+                             capture_output=True, text=True, check=True, timeout=120)
+    nodes = json.loads(listing.stdout)["slurm_nodes"]
+    c1 = next(entry for entry in nodes if entry["names"] == "c1")
+    c1["features"] = list(c1.get("features") or []) + [PROBE_FEATURE]
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps({"slurm_nodes": nodes}))
+    return path
+
+
+def _wait_for_text(host, path, text, present=True, timeout=60):
+    """slurmctld pushes the new files to the configless hosts after the reconfigure, not within it."""
+    deadline = time.monotonic() + timeout
+    while (text in host.file(path).content_string) != present:
+        assert time.monotonic() < deadline, "%s: %s %s %r after %d s" % (
+            host.backend.host, path, "lacks" if present else "still has", text, timeout)
+        time.sleep(2)
+
+
+def _features(controller):
+    node = json.loads(controller.check_output("scontrol --json show node c1"))["nodes"][0]
+    return node.get("features") or []
+
+
+def test_a_model_change_reaches_configless_hosts_with_one_reconfigure(controller, tmp_path):
+    override = _model_with_probe_feature(tmp_path)
+    try:
+        output, changed = _run_playbook("-e", "@%s" % override)
+        assert output.count("RUNNING HANDLER [hpcstack.cluster.slurm_common : Reconfigure Slurm]") == 1, output[-3000:]
+        assert "RUNNING HANDLER [hpcstack.cluster.slurm_common : Restart" not in output, output[-3000:]
+        assert changed["ctl1"] > 0 and changed["c2"] > 0, changed
+        assert changed["c1"] == 0 and changed["login1"] == 0, "Ansible wrote nothing on the configless hosts: %s" % changed
+        assert PROBE_FEATURE in _features(controller)
+        for name in CONFIGLESS:
+            _wait_for_text(_host(name), CONFIGLESS_DIR + "/slurm.conf", "Features=%s" % PROBE_FEATURE)
+    finally:
+        _run_playbook()
+    assert PROBE_FEATURE not in _features(controller)
+    _wait_for_text(_host("c1"), CONFIGLESS_DIR + "/slurm.conf", "Features=%s" % PROBE_FEATURE, present=False)
