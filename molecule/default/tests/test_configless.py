@@ -37,10 +37,14 @@ def test_configless_host_has_no_configuration_of_its_own(name):
     assert host.file(CONFIGLESS_DIR + "/slurm.conf").exists
 
 
-@pytest.mark.parametrize("name", CONFIGLESS)
-def test_configless_host_has_the_controllers_files(name, controller):
+# slurmd fetches what a node needs; sackd what the commands need (no cgroup.conf, no gres.conf).
+@pytest.mark.parametrize("name, files", [
+    ("c1", ("slurm.conf", "cgroup.conf", "gres.conf", "plugstack.conf")),
+    ("login1", ("slurm.conf", "plugstack.conf")),
+])
+def test_configless_host_has_the_controllers_files(name, files, controller):
     host = _host(name)
-    for conf in ("slurm.conf", "cgroup.conf", "gres.conf"):
+    for conf in files:
         assert _digest(host, CONFIGLESS_DIR + "/" + conf) == _digest(controller, "/etc/slurm/" + conf), conf
 
 

@@ -10,20 +10,21 @@ import time
 
 import pytest
 
-from conftest import _host
+from conftest import _host, slurm_conf_text
 from test_monitoring import values, wait_for
 
 SRUN = "srun --time=1 --partition=debug "
 
 
-def test_gres_conf_is_derived_from_the_model(all_hosts):
-    for host in all_hosts:
-        lines = [line for line in host.file("/etc/slurm/gres.conf").content_string.splitlines() if not line.startswith("#")]
+def test_gres_conf_is_derived_from_the_model(computes):
+    """The controller's file as written; the compute nodes' own (c2) or fetched from it (configless c1)."""
+    for host in [_host("ctl1")] + computes:
+        lines = [line for line in slurm_conf_text(host, "gres.conf").splitlines() if not line.startswith("#")]
         assert lines == ["NodeName=c2 Name=gpu Type=lab File=/dev/nvidia[0-1]"]
 
 
 def test_devices_are_confined_on_a_cluster_with_gpus(computes):
-    conf = computes[1].file("/etc/slurm/cgroup.conf").content_string.splitlines()
+    conf = slurm_conf_text(computes[1], "cgroup.conf").splitlines()
     if "ConstrainDevices=no" in conf:
         pytest.skip("containers refuse device cgroup writes (devices.allow: Operation not permitted): the lab turns "
                     "ConstrainDevices off (slurm_cgroup_config_extra), so GPU confinement is not verified here")
