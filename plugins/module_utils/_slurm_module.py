@@ -23,6 +23,57 @@ REST_ARGS = dict(
 LIMITS_SPEC = dict(type="dict", options=dict(
     (f.option, dict(type="int" if f.kind == "int" else "str")) for f in ASSOC_LIMITS))
 
+# One entry of each module's list option; the preflight checks inventory entries against them too
+# (role slurm_accounting), so that a bad entry stops the run before any host is touched.
+QOS_ENTRY_SPEC = dict(
+    name=dict(type="str", required=True),
+    description=dict(type="str"),
+    priority=dict(type="int"),
+    flags=dict(type="list", elements="str"),
+    preempt=dict(type="list", elements="str"),
+    preempt_mode=dict(type="str"),
+    usage_factor=dict(type="float"),
+    max_wall=dict(type="str"),
+    max_tres_per_job=dict(type="str"),
+    max_tres_per_node=dict(type="str"),
+    max_tres_per_user=dict(type="str"),
+    max_jobs_per_user=dict(type="int"),
+    max_submit_jobs_per_user=dict(type="int"),
+    max_tres_per_account=dict(type="str"),
+    max_jobs_per_account=dict(type="int"),
+    grp_tres=dict(type="str"),
+    grp_jobs=dict(type="int"),
+    grp_submit_jobs=dict(type="int"),
+    grp_wall=dict(type="str"),
+    min_tres_per_job=dict(type="str"),
+)
+ACCOUNT_ENTRY_SPEC = dict(
+    name=dict(type="str", required=True),
+    parent=dict(type="str"),
+    description=dict(type="str"),
+    organization=dict(type="str"),
+    fairshare=dict(type="str"),
+    default_qos=dict(type="str"),
+    qos=dict(type="list", elements="str"),
+    limits=LIMITS_SPEC,
+)
+USER_ENTRY_SPEC = dict(
+    name=dict(type="str", required=True),
+    account=dict(type="str"),
+    partition=dict(type="str"),
+    default_account=dict(type="str"),
+    admin_level=dict(type="str", choices=["none", "operator", "administrator"]),
+    fairshare=dict(type="str"),
+    default_qos=dict(type="str"),
+    qos=dict(type="list", elements="str"),
+    limits=LIMITS_SPEC,
+)
+
+
+def users_without_account(users: Iterable[Mapping]) -> list:
+    """Names of user entries that give no account (required to create an association)."""
+    return sorted(set(user["name"] for user in users if not user.get("account")))
+
 
 def check_values(module, what: str, entries: Iterable[Mapping]) -> None:
     """fail_json, before any command runs, when a limit of ``entries`` (``what``: qos/account/user) is malformed."""

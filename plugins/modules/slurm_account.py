@@ -157,23 +157,13 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_accounts
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
+    ACCOUNT_ENTRY_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
 
 
 def main():
-    account_spec = dict(
-        name=dict(type="str", required=True),
-        parent=dict(type="str"),
-        description=dict(type="str"),
-        organization=dict(type="str"),
-        fairshare=dict(type="str"),
-        default_qos=dict(type="str"),
-        qos=dict(type="list", elements="str"),
-        limits=LIMITS_SPEC,
-    )
     module = AnsibleModule(
         argument_spec=dict(
-            accounts=dict(type="list", elements="dict", required=True, options=account_spec),
+            accounts=dict(type="list", elements="dict", required=True, options=ACCOUNT_ENTRY_SPEC),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             batch_size=dict(type="int", default=500),
             cluster=dict(type="str"),

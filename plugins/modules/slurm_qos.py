@@ -141,35 +141,13 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_qos
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
+    QOS_ENTRY_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
 
 
 def main():
-    qos_spec = dict(
-        name=dict(type="str", required=True),
-        description=dict(type="str"),
-        priority=dict(type="int"),
-        flags=dict(type="list", elements="str"),
-        preempt=dict(type="list", elements="str"),
-        preempt_mode=dict(type="str"),
-        usage_factor=dict(type="float"),
-        max_wall=dict(type="str"),
-        max_tres_per_job=dict(type="str"),
-        max_tres_per_node=dict(type="str"),
-        max_tres_per_user=dict(type="str"),
-        max_jobs_per_user=dict(type="int"),
-        max_submit_jobs_per_user=dict(type="int"),
-        max_tres_per_account=dict(type="str"),
-        max_jobs_per_account=dict(type="int"),
-        grp_tres=dict(type="str"),
-        grp_jobs=dict(type="int"),
-        grp_submit_jobs=dict(type="int"),
-        grp_wall=dict(type="str"),
-        min_tres_per_job=dict(type="str"),
-    )
     module = AnsibleModule(
         argument_spec=dict(
-            qos=dict(type="list", elements="dict", required=True, options=qos_spec),
+            qos=dict(type="list", elements="dict", required=True, options=QOS_ENTRY_SPEC),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             batch_size=dict(type="int", default=500),
             **SACCTMGR_ARGS

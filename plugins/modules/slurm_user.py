@@ -165,24 +165,13 @@ sacctmgr_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.hpcstack.cluster.plugins.module_utils._sacctmgr import Sacctmgr, plan_users
 from ansible_collections.hpcstack.cluster.plugins.module_utils._slurm_module import (
-    LIMITS_SPEC, SACCTMGR_ARGS, apply_plan, check_values, fail, runner)
+    USER_ENTRY_SPEC, SACCTMGR_ARGS, users_without_account, apply_plan, check_values, fail, runner)
 
 
 def main():
-    user_spec = dict(
-        name=dict(type="str", required=True),
-        account=dict(type="str"),
-        partition=dict(type="str"),
-        default_account=dict(type="str"),
-        admin_level=dict(type="str", choices=["none", "operator", "administrator"]),
-        fairshare=dict(type="str"),
-        default_qos=dict(type="str"),
-        qos=dict(type="list", elements="str"),
-        limits=LIMITS_SPEC,
-    )
     module = AnsibleModule(
         argument_spec=dict(
-            users=dict(type="list", elements="dict", required=True, options=user_spec),
+            users=dict(type="list", elements="dict", required=True, options=USER_ENTRY_SPEC),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             batch_size=dict(type="int", default=500),
             cluster=dict(type="str"),
@@ -192,7 +181,7 @@ def main():
     )
     params = module.params
     if params["state"] == "present":
-        missing = sorted(set(u["name"] for u in params["users"] if not u["account"]))
+        missing = users_without_account(params["users"])
         if missing:
             module.fail_json(msg="users[].account is required with state=present; missing for: %s" % ", ".join(missing))
     check_values(module, "user", params["users"])

@@ -21,6 +21,8 @@ from collections.abc import Callable, Mapping
 
 import yaml
 
+from ansible_collections.hpcstack.cluster.plugins.plugin_utils import slurm_accounting
+
 
 # Variable -> the role whose defaults/main.yml holds its default.
 OWNERS = {
@@ -37,6 +39,9 @@ OWNERS = {
     'sssd_ldap_default_bind_dn': 'sssd',
     'sssd_ldap_default_authtok': 'sssd',
     'sssd_ldap_tls_cacert_content': 'sssd',
+    'slurm_accounting_qos': 'slurm_accounting',
+    'slurm_accounting_accounts': 'slurm_accounting',
+    'slurm_accounting_users': 'slurm_accounting',
 }
 LDAP_URI_RE = re.compile(r'^ldaps?://[^/\s]+')
 ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'roles')
@@ -130,6 +135,11 @@ def _sssd(values: HostValues, _context: Mapping) -> list[str]:
     return problems
 
 
+def _accounting(values: HostValues, _context: Mapping) -> list[str]:
+    return [message for kind, (variable, _spec, _what) in slurm_accounting.KINDS.items()
+            for message in slurm_accounting.entry_problems(kind, values[variable])]
+
+
 RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _ports,
     _default_memory,
@@ -137,6 +147,7 @@ RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _secret_rule('slurm_jwt_key', 32, 4096, 32),
     _external_database,
     _sssd,
+    _accounting,
 )
 
 

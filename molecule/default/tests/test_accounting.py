@@ -1,7 +1,7 @@
 """Accounting (slurmdbd + MariaDB) and the REST API (slurmrestd with JWT) of the converged cluster.
 
-The converge's second play created QOS "short" (MaxWall 1 minute, DenyOnLimit), account "physics"
-and the lab user alice in it (playbooks/lab/tasks/accounting.yml).
+site.yml created, from the lab's inventory (slurm_accounting_* in inventories/lab/group_vars/all/lab.yml),
+QOS "short" (MaxWall 1 minute, DenyOnLimit), account "physics" and the lab user alice in it.
 """
 
 import json
