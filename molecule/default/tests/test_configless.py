@@ -53,9 +53,15 @@ def test_controller_serves_configuration(controller):
     assert re.search(r"^SlurmctldParameters\s*=.*enable_configless", config, re.M), config
 
 
+def _inventory_host(name):
+    listing = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--host", name],
+                             capture_output=True, text=True, check=True, timeout=120)
+    return json.loads(listing.stdout)
+
+
 def test_slurmd_fetches_from_the_controller():
     arguments = _host("c1").check_output("ps -o args= -C slurmd")
-    assert "--conf-server 172.31.251.10:6817" in arguments
+    assert "--conf-server %s:6817" % _inventory_host("ctl1")["node_address"] in arguments
 
 
 def test_static_node_keeps_its_own_file():
@@ -89,9 +95,7 @@ def _run_playbook(*arguments):
 
 def _model_with_probe_feature(tmp_path):
     """The lab's slurm_nodes with one more feature on c1: a change of the model, given as extra vars."""
-    listing = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--host", "ctl1"],
-                             capture_output=True, text=True, check=True, timeout=120)
-    nodes = json.loads(listing.stdout)["slurm_nodes"]
+    nodes = _inventory_host("ctl1")["slurm_nodes"]
     c1 = next(entry for entry in nodes if entry["names"] == "c1")
     c1["features"] = list(c1.get("features") or []) + [PROBE_FEATURE]
     path = tmp_path / "model.json"
