@@ -56,7 +56,7 @@ def associations(controller, user):
 
 
 def test_the_declared_state_is_applied_already(controller, tmp_path):
-    changed, _ = apply(tmp_path, {})
+    changed, _output = apply(tmp_path, {})
     assert changed == 0
     assert max_wall(controller) == "00:01:00"
     assert associations(controller, "alice") == ["physics"]
@@ -65,9 +65,9 @@ def test_the_declared_state_is_applied_already(controller, tmp_path):
 def test_a_changed_limit_is_applied_then_stays(controller, tmp_path):
     longer = {"slurm_accounting_qos": [dict(QOS_SHORT, max_wall="00:02:00")]}
     try:
-        changed, _ = apply(tmp_path, longer)
+        changed, _output = apply(tmp_path, longer)
         assert changed == 1 and max_wall(controller) == "00:02:00"
-        changed, _ = apply(tmp_path, longer)
+        changed, _output = apply(tmp_path, longer)
         assert changed == 0, "the second run with the same inventory changes nothing"
         changed, output = apply(tmp_path, {"slurm_accounting_qos": [dict(QOS_SHORT, max_wall="00:03:00")]}, "--check", "--diff")
         assert changed == 1 and re.search(r'^\+\s*"?max_wall"?: "?00:03:00"?,?$', output, re.M), output[-3000:]
@@ -79,7 +79,7 @@ def test_a_changed_limit_is_applied_then_stays(controller, tmp_path):
 
 def test_local_users_without_an_association_join_the_default_account(controller, tmp_path):
     try:
-        changed, _ = apply(tmp_path, {"accounts_users": LOCAL_USERS})
+        changed, _output = apply(tmp_path, {"accounts_users": LOCAL_USERS})
         assert changed == 2, "account users and carol's association"
         assert associations(controller, "carol") == ["users"]
         assert associations(controller, "alice") == ["physics"], "a declared user is left where the site put them"
