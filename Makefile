@@ -54,9 +54,9 @@ images: docker
 lab: venv images
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/lab/create.yml -e lab_suite=$(SUITE)
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml
-	@$(MAKE) --no-print-directory lab-check
+	$(BIN)/ansible-playbook -i inventories/lab playbooks/lab/prove.yml
 
-# The lab's proof is the Molecule scenario's own checks, run against inventories/lab (conftest.py:
+# Not yet run against a lab (2026-12-06): meant to replace prove.yml. The Molecule scenario's own checks, run against inventories/lab (conftest.py:
 # HPCSTACK_TEST_INVENTORY): jobs as alice and the LDAP user bob, accounting and QOS, the REST API,
 # modules in jobs, configless nodes, MPI across both nodes, GPU scheduling.
 LAB_CHECKS := test_cluster.py test_accounting.py test_userenv.py test_configless.py test_mpi.py test_gpu.py
