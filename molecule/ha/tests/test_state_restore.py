@@ -1,10 +1,13 @@
-"""playbooks/restore.yml with restore_state_file (runs last: it replaces the controllers' state).
+"""playbooks/restore.yml with restore_state_file (irreversible: it replaces the controllers' state).
 
 Restores the newest StateSaveLocation archive (the upgrade test's, taken with every controller
 stopped): both controllers come back, the state before the restore is kept as one more archive,
 and the cluster runs jobs again."""
 
-from conftest import all_completed, run_playbook, submit, wait_for
+import pytest
+
+from conftest import run_playbook
+from hpcstack_harness import all_completed, submit, wait_for
 
 BACKUPS = "/var/backups/hpcstack"
 
@@ -13,7 +16,8 @@ def statesave_archives(target):
     return sorted(target.run("ls -1 %s/ha-statesave-*", BACKUPS).stdout.split())
 
 
-def test_state_restore(primary, client):
+@pytest.mark.irreversible
+def test_state_restore(primary, client, backup_run):
     before = statesave_archives(primary)
     assert before, "no StateSaveLocation archive to restore"
     result = run_playbook("restore.yml", "-e", "restore_state_file=" + before[-1])

@@ -1,14 +1,14 @@
 """Secrets: never in a -vvv converge log, and only readable by their owner on every node.
 
-The log is the one test_1_jobs_survive.py wrote while re-converging site.yml with -vvv.
+The log is that of the re-converge of site.yml with -vvv (fixture reconverge, conftest.py).
 """
 
 import base64
-import os
 
 import pytest
 
-from conftest import CONTROLLER, CONVERGE_LOG, NODES, host
+from conftest import CONTROLLER, NODES
+from hpcstack_harness import host
 
 ALL = (CONTROLLER,) + NODES
 # (path, owner, mode, hosts that must have it, hosts that must not)
@@ -21,12 +21,8 @@ SECRET_FILES = [
 
 
 @pytest.fixture(scope="module")
-def log():
-    # A missing log fails (it used to skip, and so pass): the secrets check would have read nothing.
-    assert os.path.exists(CONVERGE_LOG), (
-        "no -vvv converge log %s: test_1_jobs_survive.py::test_job_survives_a_full_reconverge did not run "
-        "or did not write it" % CONVERGE_LOG)
-    with open(CONVERGE_LOG, "rb") as handle:
+def log(reconverge):
+    with open(reconverge[2], "rb") as handle:
         return handle.read()
 
 
@@ -45,7 +41,7 @@ def test_the_converge_log_holds_no_secret(log):
     for name, value in _secret_values().items():
         forms = (("raw", value), ("base64", base64.b64encode(value)), ("base64 of a line", base64.b64encode(value + b"\n")))
         for form, text in forms:
-            assert text not in log, "the %s (%s) is in %s" % (name, form, CONVERGE_LOG)
+            assert text not in log, "the %s (%s) is in the -vvv converge log" % (name, form)
 
 
 @pytest.mark.parametrize("path, owner, mode, present, absent", SECRET_FILES, ids=[f[0] for f in SECRET_FILES])

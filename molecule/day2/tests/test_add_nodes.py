@@ -1,11 +1,14 @@
 """Adding d2c3 (cluster-3-nodes.yml) with playbooks/add_nodes.yml while a job runs.
 
-Runs last: afterwards the cluster has three compute nodes.
+Irreversible (runs after every other test): afterwards the cluster has three compute nodes.
 """
 
 import os
 
-from conftest import CONTROLLER, INVENTORY, NODES, SCENARIO, host, playbook, wait_node_state
+import pytest
+
+from conftest import CONTROLLER, NODES, SCENARIO
+from hpcstack_harness import INVENTORY, host, run_playbook as playbook, wait_node_state
 
 NEW = "d2c3"
 
@@ -23,6 +26,7 @@ def _checksum(name):
     return host(name).check_output("sha256sum /etc/slurm/slurm.conf").split()[0]
 
 
+@pytest.mark.irreversible
 def test_add_a_node_while_a_job_runs(ctl, job, tmp_path):
     running = job("d2c1", "add-nodes")
     started = {name: host(name).check_output("systemctl show -p ActiveEnterTimestamp slurmd") for name in NODES}

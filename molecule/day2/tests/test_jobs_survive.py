@@ -2,7 +2,7 @@
 
 Each test starts a job of the lab user on d2c1 that runs until the test releases it, makes the
 change, checks the job is still running, releases it and checks its accounting record
-(State COMPLETED, ExitCode 0:0). The re-converge log (-vvv) is kept for test_2_secrets.py.
+(State COMPLETED, ExitCode 0:0).
 """
 
 import json
@@ -10,9 +10,8 @@ import os
 import re
 import time
 
-from conftest import CONVERGE_LOG, SCENARIO, host, node_state, playbook, wait_node_state
-
-JOB_NODE = "d2c1"
+from conftest import JOB_NODE, SCENARIO
+from hpcstack_harness import host, node_state, run_playbook as playbook, wait_node_state
 
 
 def _finish(job):
@@ -20,12 +19,11 @@ def _finish(job):
     assert job.release() == "COMPLETED|0:0"
 
 
-def test_job_survives_a_full_reconverge(job):
-    running = job(JOB_NODE, "reconverge")
-    result, seconds = playbook("site.yml", "-vvv", log=CONVERGE_LOG)
+def test_job_survives_a_full_reconverge(reconverge):
+    result, seconds, _log, record = reconverge
     print("re-converge of site.yml with a job running: %.0f s" % seconds)
     assert "failed=0" in result.stdout
-    _finish(running)
+    assert record == "COMPLETED|0:0"
 
 
 def test_job_survives_a_reconfigure(ctl, job):
