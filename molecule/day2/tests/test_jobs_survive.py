@@ -53,7 +53,8 @@ def test_job_survives_the_maintenance_of_other_nodes(ctl, job, tmp_path):
     ctl.check_output("scontrol update nodename=%s state=drain reason='disk check by admin'" % JOB_NODE)
     marker_dir = str(tmp_path)
     action = os.path.join(SCENARIO, "tasks", "maintenance_marker.yml")
-    extra = {"rolling_action": action, "rolling_reason": "day2 test", "marker_dir": marker_dir}
+    extra = {"rolling_action": "tasks", "rolling_action_tasks": action, "rolling_reason": "day2 test",
+             "marker_dir": marker_dir}
     result = playbook("rolling_maintenance.yml", "-e", json.dumps(extra))[0]
     assert "is drained for another reason (disk check by admin)" in result.stdout
     # The action ran on d2c2 only, while it was drained with the maintenance reason.
