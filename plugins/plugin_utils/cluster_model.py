@@ -562,7 +562,7 @@ def elastic_program_config(cluster_name, nodes, power_saving, conf_servers) -> d
         docker = node_class.get('docker')
         if cloud.get('provider') == 'docker' and isinstance(docker, Mapping) and 'conf_servers' not in docker:
             docker['conf_servers'] = list(conf_servers)
-        classes[cloud.get('class')] = node_class
+        classes.setdefault(cloud.get('class'), node_class)  # a class named twice is reported by the model
     if not classes:
         return {}
     settings = (power_saving or {}).get('elastic') or {}
