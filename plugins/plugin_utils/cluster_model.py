@@ -311,13 +311,13 @@ class ClusterModel:
         return [name for entry in self.nodes for name in expand(entry['names'])]
 
     def gpu_nodes(self) -> list[str]:
-        return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres'])
+        return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres']) and not entry.get('cloud')
                 for name in expand(entry['names'])]
 
     def configless_hosts(self) -> list[str]:
         """Hosts whose Slurm daemon fetches its configuration from the controllers: the nodes of
         configless node classes plus the hosts a site put in group slurm_configless (login nodes)."""
-        nodes = [name for entry in self.nodes if entry['configless'] for name in expand(entry['names'])]
+        nodes = [name for entry in self.nodes if entry['configless'] and not entry.get('cloud') for name in expand(entry['names'])]
         return _union(nodes, self.role_groups.get('slurm_configless') or [])
 
     def conf_servers(self) -> list[str]:
@@ -329,6 +329,9 @@ class ClusterModel:
         return {entry['cloud']['class']: {'nodes': entry['names'], 'provider': entry['cloud']['provider']}
                 for entry in self.nodes if entry.get('cloud')}
 
+    def cloud_nodes(self) -> list[str]:
+        return [name for entry in self.nodes if entry.get('cloud') for name in expand(entry['names'])]
+
     def static_nodes(self) -> list[str]:
         return [name for entry in self.nodes if not entry.get('cloud') for name in expand(entry['names'])]
 
@@ -337,8 +340,14 @@ class ClusterModel:
         config = elastic_program_config(self.name, self.nodes, self.power_saving, self.conf_servers())
         if not config:
             return {}
+        docker = [node_class['docker'].get('socket', elastic_config.DockerSettings.socket)
+                  for node_class in config['classes'].values() if node_class['provider'] == 'docker']
         return {'config': config, 'config_path': elastic_config.DEFAULT_PATH, 'program': ELASTIC_PROGRAM,
-                'commands': dict(ELASTIC_COMMANDS), 'state_dir': config.get('state_dir', elastic_config.Config.state_dir)}
+                'commands': dict(ELASTIC_COMMANDS), 'state_dir': config.get('state_dir', elastic_config.Config.state_dir),
+                'providers': sorted({node_class['provider'] for node_class in config['classes'].values()}),
+                # The Docker API sockets the docker classes use: the slurm_elastic role gives access only to
+                # the one a site names (slurm_elastic_docker_socket), never by default.
+                'docker_sockets': sorted(set(docker))}
 
     def slurmctld_parameters(self, groups) -> list[str]:
         parameters = ['enable_configless'] if groups['slurm_configless'] else []
@@ -354,7 +363,10 @@ class ClusterModel:
         return slurm_conf.power_saving_lines(self.power_saving, self.static_nodes(), ELASTIC_COMMANDS)
 
     def partition_groups(self) -> dict[str, list[str]]:
-        return {partition_group(entry['name']): expand(entry['nodes']) for entry in self.partitions}
+        """The partitions' hosts: their static nodes (cloud nodes are no inventory hosts)."""
+        cloud = set(self.cloud_nodes())
+        return {partition_group(entry['name']): [name for name in expand(entry['nodes']) if name not in cloud]
+                for entry in self.partitions}
 
     def database_clients(self, slurmdbd: list[str]) -> list[str]:
         """Names, then addresses, of the slurmdbd hosts that reach the accounting database over the network."""
@@ -364,7 +376,8 @@ class ClusterModel:
     def groups(self) -> dict[str, list[str]]:
         """Every group of the model: the role groups, ``slurmd``, one per partition, and the derived ones."""
         role = {group: list(self.role_groups.get(group, [])) for group in ROLE_GROUPS}
-        slurmd = self.node_names()
+        # Cloud nodes exist only while powered up: no play ever targets them.
+        slurmd = self.static_nodes()
         groups = dict(role, slurmd=slurmd)
         groups.update(self.partition_groups())
         slurm_hosts = _union(role['slurmctld'], role['slurmdbd'], slurmd, role['login'])
@@ -501,10 +514,15 @@ def model_problems(cluster_name, nodes, partitions, slurmd_hosts=None, labels=No
 
     if slurmd_hosts is not None:
         hosts = set(slurmd_hosts)
+        cloud = {name for name, owner in node_owner.items() if isinstance(nodes[owner], Mapping) and nodes[owner].get('cloud')}
         extra = [host for host in slurmd_hosts if host not in node_owner]
-        missing = [name for name in node_owner if name not in hosts]
+        listed_cloud = [host for host in slurmd_hosts if host in cloud]
+        missing = [name for name in node_owner if name not in hosts and name not in cloud]
         if extra:
             report('slurmd', None, ['hosts %s are not nodes of %s' % (compress(extra), labels['nodes'])])
+        if listed_cloud:
+            report('slurmd', None, ['hosts %s are cloud nodes: leave them out of the group (no play can reach a node that is '
+                                    'powered down)' % compress(listed_cloud)])
         if missing:
             report('slurmd', None, ['nodes %s of %s are not in the group' % (compress(missing), labels['nodes'])])
     return found

@@ -76,7 +76,7 @@ def _spec(**changes):
 
 # A cloud node class (docs/elastic.md) in a partition with the static nodes.
 EC2 = {"region": "eu-west-1", "launch_template": {"name": "hpc-compute"}}
-CLOUD_HOSTS = {"slurmd": ["c1", "c2", "aws-1", "aws-2"]}
+CLOUD_HOSTS = None  # cloud nodes are no inventory hosts: group slurmd keeps c[1-2]
 
 
 def _cloud(cloud=None, **changes):
@@ -198,8 +198,11 @@ CASES = [
     ("cloud-role-arn-malformed", _cloud({"class": "aws", "provider": "ec2", "ec2": dict(EC2, role_arn="arn:aws:iam::1:user/x")}),
      CLOUD_HOSTS, "slurm_nodes[1] (aws-[1-2]): cloud.ec2.role_arn: 'arn:aws:iam::1:user/x' is not valid "
                   "(like arn:aws:iam::123456789012:role/hpc-burst)"),
-    ("cloud-node-with-address", _cloud(), dict(CLOUD_HOSTS, host_vars={"aws-2": {"node_address": "10.0.0.52"}}),
-     "slurm_nodes[1] (aws-[1-2]): cloud nodes get their address when their instance starts: remove node_address of aws-2"),
+    ("cloud-node-in-slurmd-group", _cloud(), {"slurmd": ["c1", "c2", "aws-1"]},
+     "slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)"),
+    ("spec-cloud-node-with-address", {}, _spec(nodes=SPEC["nodes"] + [dict(_cloud()["slurm_nodes"][1], address="10.0.0.151")],
+                                               partitions=[_partition(nodes="c[1-2],aws-[1-2]")]),
+     "slurm_nodes[1] (aws-[1-2]): cloud nodes get their address when their instance starts: remove node_address of aws-[1-2]"),
     ("cloud-not-configless", _cloud(configless=False), CLOUD_HOSTS,
      "slurm_nodes[1] (aws-[1-2]): cloud nodes must be configless (configless: true): an instance has no slurm.conf of its "
      "own and fetches it from the controllers"),

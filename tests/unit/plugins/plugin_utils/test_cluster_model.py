@@ -494,3 +494,15 @@ def test_partition_suspend_time():
     partitions[0]['suspend_time'] = 'INFINITE'
     built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False)
     assert built.facts()['slurm_conf']['partition_lines'][0].endswith('State=UP SuspendTime=INFINITE')
+
+
+def test_cloud_nodes_are_in_no_host_group():
+    name, nodes, partitions = hybrid()
+    nodes[1]['gres'] = ['gpu:1']
+    built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1'], 'slurmd': ['c1', 'c2']})
+    groups = built.groups()
+    assert groups['slurmd'] == ['c1', 'c2'] and groups['partition_debug'] == ['c1', 'c2']
+    assert groups['slurm_configless'] == [] and groups['slurm_gpu_nodes'] == []
+    assert 'aws-1' not in groups['cluster_members']
+    assert messages(name, nodes, partitions, slurmd_hosts=['c1', 'c2', 'aws-1']) == [
+        'slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)']
