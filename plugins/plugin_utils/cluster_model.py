@@ -350,7 +350,8 @@ class ClusterModel:
                 'docker_sockets': sorted(set(docker))}
 
     def slurmctld_parameters(self, groups) -> list[str]:
-        parameters = ['enable_configless'] if groups['slurm_configless'] else []
+        # Cloud nodes are configless too, though in no host group.
+        parameters = ['enable_configless'] if groups['slurm_configless'] or self.cloud_classes() else []
         if self.cloud_classes():
             parameters.append('idle_on_node_suspend')  # a powered-down cloud node is IDLE when it comes back
             if self.power_saving['cloud_dns']:

@@ -506,3 +506,9 @@ def test_cloud_nodes_are_in_no_host_group():
     assert 'aws-1' not in groups['cluster_members']
     assert messages(name, nodes, partitions, slurmd_hosts=['c1', 'c2', 'aws-1']) == [
         'slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)']
+
+
+def test_cloud_nodes_alone_make_the_controllers_configless():
+    name, nodes, partitions = hybrid()
+    built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False)
+    assert built.facts()['slurm_conf']['slurmctld_parameters'] == ['enable_configless', 'idle_on_node_suspend']
