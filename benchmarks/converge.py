@@ -27,7 +27,10 @@ import resource
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
+
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 WORK = REPO / ".cache" / "bench-converge"
@@ -138,6 +141,26 @@ def ansible_env() -> dict:
     return env
 
 
+def parse(text: str) -> tuple[dict, list, list]:
+    """The play recap by host, and the (seconds, name) lines of profile_tasks and profile_roles."""
+    recap, tasks, roles = {}, [], []
+    section = None
+    for line in text.splitlines():
+        if line.startswith("PLAY RECAP"):
+            section = "recap"
+        elif line.startswith("TASKS RECAP"):
+            section = "tasks"
+        elif line.startswith("ROLES RECAP"):
+            section = "roles"
+        elif section == "recap" and RECAP.match(line):
+            match = RECAP.match(line)
+            recap[match["host"]] = {key: int(match[key]) for key in ("ok", "changed", "unreachable", "failed")}
+        elif section in ("tasks", "roles") and TIMED.match(line) and not line.startswith("="):
+            match = TIMED.match(line)
+            (tasks if section == "tasks" else roles).append((float(match["seconds"]), match["name"]))
+    return recap, tasks, roles
+
+
 def converge(name: str, inventory: str, extra: list[str]) -> dict:
     """One ansible-playbook run of site.yml with the profilers; its numbers, parsed from its output."""
     env = ansible_env()
@@ -155,22 +178,7 @@ def converge(name: str, inventory: str, extra: list[str]) -> dict:
     with log.open("w") as out:
         returncode = subprocess.run(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
     wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-    text = log.read_text()
-    recap, tasks, roles = {}, [], []
-    section = None
-    for line in text.splitlines():
-        if line.startswith("PLAY RECAP"):
-            section = "recap"
-        elif line.startswith("TASKS RECAP"):
-            section = "tasks"
-        elif line.startswith("ROLES RECAP"):
-            section = "roles"
-        elif section == "recap" and RECAP.match(line):
-            match = RECAP.match(line)
-            recap[match["host"]] = {key: int(match[key]) for key in ("ok", "changed", "unreachable", "failed")}
-        elif section in ("tasks", "roles") and TIMED.match(line) and not line.startswith("="):
-            match = TIMED.match(line)
-            (tasks if section == "tasks" else roles).append((float(match["seconds"]), match["name"]))
+    recap, tasks, roles = parse(log.read_text())
     managed = [host for host in recap if host != "localhost"]
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"name": name, "rc": returncode, "wall": wall, "cpu": cpu, "hosts": len(managed), "log": log,
@@ -178,6 +186,29 @@ def converge(name: str, inventory: str, extra: list[str]) -> dict:
             "failed": sum(host["failed"] + host["unreachable"] for host in recap.values()),
             "tasks": tasks, "roles": [role for role in roles if role[1] != "total"],
             "load": (load_before, load())}
+
+
+def task_modules() -> dict[str, str]:
+    """'hpcstack.cluster.ROLE : task name' -> module, read from the roles' task files.
+
+    Names with Jinja in them stay unmatched ("?")."""
+    from ansible.playbook.task import Task  # pylint: disable=import-outside-toplevel
+    keywords = set(Task.fattributes) | {"block", "rescue", "always", "local_action"}
+    found = {}
+
+    def walk(tasks, role):
+        for task in tasks if isinstance(tasks, list) else []:
+            if not isinstance(task, dict):
+                continue
+            for key in ("block", "rescue", "always"):
+                walk(task.get(key), role)
+            module = next((key for key in task if key not in keywords and not key.startswith("with_")), None)
+            if "name" in task and module:
+                found[f"hpcstack.cluster.{role} : {task['name']}"] = module
+
+    for path in sorted(REPO.glob("roles/*/tasks/*.yml")):
+        walk(yaml.safe_load(path.read_text()), path.parts[-3])
+    return found
 
 
 def report(runs: list[dict]) -> list[str]:
@@ -203,6 +234,19 @@ def report(runs: list[dict]) -> list[str]:
         for kind, test in kinds.items():
             hits = [seconds for seconds, name in noop["tasks"] if test(name.split(" : ")[-1])]
             print("  %7.2f s  all %s (%d tasks)" % (sum(hits), kind, len(hits)))
+        modules, packages = task_modules(), defaultdict(float)
+        by_module = defaultdict(lambda: [0.0, 0])
+        for seconds, name in noop["tasks"]:
+            module = modules.get(name, "Validating arguments" if "Validating arguments" in name else "?")
+            by_module[module][0] += seconds
+            by_module[module][1] += 1
+            if module in ("ansible.builtin.apt", "ansible.builtin.package"):
+                packages[name.split(" : ")[0].rsplit(".", 1)[-1]] += seconds
+        print("\nno-op: by module (task rounds; ? = name not found in roles/*/tasks)")
+        for module, (seconds, count) in sorted(by_module.items(), key=lambda item: -item[1][0])[:TOP]:
+            print("  %7.2f s  %-40s %3d tasks" % (seconds, module, count))
+        print("  package tasks by role: " + ", ".join("%s %.1f s" % (role, seconds) for role, seconds
+                                                     in sorted(packages.items(), key=lambda item: -item[1])))
         print("\nno-op: per-role totals (profile_roles; tasks outside roles by action)")
         for seconds, name in noop["roles"]:
             print("  %7.2f s  %s" % (seconds, name))
@@ -214,7 +258,9 @@ def main() -> None:
     parser.add_argument("-i", "--inventory", help="an existing cluster's inventory (default: make the three-host shape)")
     parser.add_argument("--skip-cold", action="store_true", help="no first converge (the cluster is already converged)")
     parser.add_argument("--limit", help="the host of the --limit run (default: the inventory's first slurmd host)")
+    parser.add_argument("--skip-limit", action="store_true", help="no --limit run")
     parser.add_argument("--keep", action="store_true", help="leave the three-host shape's containers running")
+    parser.add_argument("-e", "--extra-vars", action="append", default=[], help="passed to every ansible-playbook run")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     if not (REPO / ".cache" / "collections" / "ansible_collections" / "hpcstack" / "cluster").exists():
@@ -230,10 +276,11 @@ def main() -> None:
             limit = args.limit or ("c1" if own else first_compute(inventory))
             print(f"converge benchmark: {inventory}, {os.cpu_count()} CPUs, waited {waited:.0f} s for {LOCK}", flush=True)
             runs = []
+            extra_vars = [arg for value in args.extra_vars for arg in ("-e", value)]
             for name, extra in (("cold", []), ("no-op", []), (f"limit {limit}", ["--limit", limit])):
-                if name == "cold" and args.skip_cold:
+                if (name == "cold" and args.skip_cold) or (extra and args.skip_limit):
                     continue
-                runs.append(converge(name, inventory, extra))
+                runs.append(converge(name, inventory, extra + extra_vars))
                 print(f"  {name}: {runs[-1]['wall']:.1f} s, changed={runs[-1]['changed']}, rc={runs[-1]['rc']}", flush=True)
                 if runs[-1]["rc"] and name == "cold":
                     break
