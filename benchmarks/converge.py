@@ -13,7 +13,7 @@ containers and the network are removed at the end unless --keep.
 Each run has ansible.posix.profile_tasks and profile_roles on. Prints per run: wall seconds, changed
 (the no-op and --limit runs must report changed=0), CPU seconds of the ansible-playbook process tree
 (getrusage of its waited-for children: forks, modules' local parts, `docker exec`), per managed host;
-then the ten slowest tasks and the per-role totals of the no-op run. Logs: .cache/bench-converge/.
+then the ten slowest tasks and the per-role totals of the no-op run. Logs: .cache/bench-converge/<start time>/.
 Takes /tmp/hpcstack-heavy.lock (flock) for the whole measurement.
 """
 
@@ -41,6 +41,7 @@ NETWORK = "hpcbench"
 SUBNET = "172.31.246.0/24"
 HOSTS = {"ctl1": "172.31.246.10", "c1": "172.31.246.101", "c2": "172.31.246.102"}
 TOP = 10
+LOGS = WORK / time.strftime("%Y%m%d-%H%M%S")
 
 # The three-host shape: the cluster spec of docs/site-project.md on this network, its site
 # settings, reached through `docker exec` like the lab (inventories/lab/containers.yml).
@@ -173,7 +174,7 @@ def converge(name: str, inventory: str, extra: list[str]) -> dict:
         "COLUMNS": "200",
     })
     argv = [str(REPO / ".venv" / "bin" / "ansible-playbook"), "-i", inventory, "playbooks/site.yml", *extra]
-    log = WORK / f"{name.split()[0]}.log"
+    log = LOGS / f"{name.split()[0]}.log"
     before, load_before, start = resource.getrusage(resource.RUSAGE_CHILDREN), load(), time.monotonic()
     with log.open("w") as out:
         returncode = subprocess.run(argv, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, check=False).returncode
@@ -262,7 +263,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="leave the three-host shape's containers running")
     parser.add_argument("-e", "--extra-vars", action="append", default=[], help="passed to every ansible-playbook run")
     args = parser.parse_args()
-    WORK.mkdir(parents=True, exist_ok=True)
+    LOGS.mkdir(parents=True, exist_ok=True)
     if not (REPO / ".cache" / "collections" / "ansible_collections" / "hpcstack" / "cluster").exists():
         sys.exit("the collection is not linked under .cache/collections: run make venv")
 
