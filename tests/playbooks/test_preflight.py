@@ -75,6 +75,18 @@ def _spec(**changes):
     return {"cluster_spec": dict(copy.deepcopy(SPEC), **changes)}
 
 
+# A cloud node class (docs/elastic.md) in a partition with the static nodes.
+EC2 = {"region": "eu-west-1", "launch_template": {"name": "hpc-compute"}}
+CLOUD_HOSTS = None  # cloud nodes are no inventory hosts: group slurmd keeps c[1-2]
+
+
+def _cloud(cloud=None, **changes):
+    entry = dict(MODEL["slurm_nodes"][0], names="aws-[1-2]", configless=True,
+                 cloud=cloud or {"class": "aws", "provider": "ec2", "ec2": EC2})
+    entry.update(changes)
+    return _with(slurm_nodes=_node() + [entry], slurm_partitions=[_partition(nodes="c[1-2],aws-[1-2]")])
+
+
 # (case id, group vars, hosts override or None, the exact problem line (or lines) of the failure message)
 CASES = [
     ("node-in-no-partition",
@@ -190,6 +202,26 @@ CASES = [
     ("host-var-munge-key", _with(), {"host_vars": {"c1": {"munge_key": _key(8)}}},
      "c1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is 8 bytes); "
      "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
+    ("cloud-unknown-provider", _cloud({"class": "aws", "provider": "gce"}), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud.provider: unknown provider 'gce' (known: docker, ec2)"),
+    ("cloud-without-region", _cloud({"class": "aws", "provider": "ec2", "ec2": {"launch_template": {"name": "hpc-compute"}}}),
+     CLOUD_HOSTS, "slurm_nodes[1] (aws-[1-2]): cloud.ec2.region: is required (the AWS region to launch in, e.g. eu-west-1)"),
+    ("cloud-role-arn-malformed", _cloud({"class": "aws", "provider": "ec2", "ec2": dict(EC2, role_arn="arn:aws:iam::1:user/x")}),
+     CLOUD_HOSTS, "slurm_nodes[1] (aws-[1-2]): cloud.ec2.role_arn: 'arn:aws:iam::1:user/x' is not valid "
+                  "(like arn:aws:iam::123456789012:role/hpc-burst)"),
+    ("cloud-node-in-slurmd-group", _cloud(), {"slurmd": ["c1", "c2", "aws-1"]},
+     "slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)"),
+    ("spec-cloud-node-with-address", {}, _spec(nodes=SPEC["nodes"] + [dict(_cloud()["slurm_nodes"][1], address="10.0.0.151")],
+                                               partitions=[_partition(nodes="c[1-2],aws-[1-2]")]),
+     "slurm_nodes[1] (aws-[1-2]): cloud nodes get their address when their instance starts: remove node_address of aws-[1-2]"),
+    ("cloud-not-configless", _cloud(configless=False), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud nodes must be configless (configless: true): an instance has no slurm.conf of its "
+     "own and fetches it from the controllers"),
+    ("cloud-class-name-bad", _cloud({"class": "AWS", "provider": "ec2", "ec2": EC2}), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud class 'AWS' is not a cloud class name (lower-case letters, digits, _ and -, "
+     "at most 40: it names the node feature and the instances' tag)"),
+    ("power-saving-key-misspelt", dict(_cloud(), slurm_power_saving={"suspend_tme": 300}), CLOUD_HOSTS,
+     "slurm_power_saving: unknown key suspend_tme"),
     ("spec-duplicate-address", {}, _spec(hosts={"ctl1": {"address": "10.0.0.102"}}),
      "address 10.0.0.102 of c2 is already the address of ctl1"),
     ("spec-unknown-key", {}, _spec(controller=["ctl1"]), "unknown key controller"),
