@@ -218,8 +218,8 @@ def report(runs: list[dict]) -> list[str]:
     problems = []
     for run in runs:
         per_host = run["cpu"] / run["hosts"] if run["hosts"] else 0.0
-        print("%-14s %8.1f %8d %7d %9.1f %10.1f  %s -> %s" % (run["name"], run["wall"], run["changed"], run["hosts"], run["cpu"],
-                                                          per_host, *run["load"]))
+        print("%-14s %8.1f %8d %7d %9.1f %10.1f  %s -> %s" % (
+            run["name"], run["wall"], run["changed"], run["hosts"], run["cpu"], per_host, *run["load"]))
         if run["rc"] or run["failed"]:
             problems.append(f"{run['name']}: exit code {run['rc']}, {run['failed']} failed/unreachable (see {run['log']})")
         if run["name"] != "cold" and run["changed"]:
@@ -246,8 +246,8 @@ def report(runs: list[dict]) -> list[str]:
         print("\nno-op: by module (task rounds; ? = name not found in roles/*/tasks)")
         for module, (seconds, count) in sorted(by_module.items(), key=lambda item: -item[1][0])[:TOP]:
             print("  %7.2f s  %-40s %3d tasks" % (seconds, module, count))
-        print("  package tasks by role: " + ", ".join("%s %.1f s" % (role, seconds) for role, seconds
-                                                     in sorted(packages.items(), key=lambda item: -item[1])))
+        by_role = sorted(packages.items(), key=lambda item: -item[1])
+        print("  package tasks by role: " + ", ".join("%s %.1f s" % (role, seconds) for role, seconds in by_role))
         print("\nno-op: per-role totals (profile_roles; tasks outside roles by action)")
         for seconds, name in noop["roles"]:
             print("  %7.2f s  %s" % (seconds, name))

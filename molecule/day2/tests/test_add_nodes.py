@@ -38,7 +38,7 @@ def test_add_a_node_while_a_job_runs(ctl, job, tmp_path):
     assert {name: _checksum(name) for name in NODES + (NEW,)} == {name: wanted for name in NODES + (NEW,)}
     assert "NodeName=d2c[1-3] " in host(CONTROLLER).file("/etc/slurm/slurm.conf").content_string
     # The tiers site.yml gives a node ran on the new node only (slurm.conf reached every Slurm host).
-    for play in ("Operating system, time, accounts, munge on the new nodes", "User environment on the new nodes"):
+    for play in ("Prepare every cluster member", "User environment on login and compute nodes"):
         assert _play_hosts(result.stdout, play) == {NEW}, play
     if new_version:  # Slurm >= 23.11 takes new nodes with `scontrol reconfigure`: no daemon restart
         assert {name: host(name).check_output("systemctl show -p ActiveEnterTimestamp slurmd") for name in NODES} == started
