@@ -83,7 +83,7 @@ lint: venv forget-installed-copies
 	$(BIN)/ansible-lint --profile production
 
 unit: venv
-	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/python -m pytest -q tests/unit tests/playbooks
+	cd $(COLL_LINK) && $(CURDIR)/$(BIN)/python -m pytest -q -n auto tests/unit tests/playbooks
 
 sanity: venv
 	bash tests/sanity/run.sh $(CURDIR)/$(VENV)
@@ -177,7 +177,8 @@ changelog: venv
 
 # The newest supported ansible-core (docs/support.md): a second venv on a newer Python with the
 # same requirements except the `ansible` package, which tests/requirements-newest.txt names.
-PYTHON_NEWEST ?= python3.13
+# pyenv's shim for python3.13 refuses to run unless 3.13 is selected; use the interpreter itself.
+PYTHON_NEWEST ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) python3.13)
 VENV_NEWEST   ?= .cache/venv-newest
 $(VENV_NEWEST)/.installed: requirements.txt tests/requirements-newest.txt
 	@test -x $(VENV_NEWEST)/bin/python || $(PYTHON_NEWEST) -m venv $(VENV_NEWEST)
@@ -188,7 +189,7 @@ $(VENV_NEWEST)/.installed: requirements.txt tests/requirements-newest.txt
 venv-newest: $(VENV_NEWEST)/.installed $(COLL_LINK)
 
 unit-newest: venv-newest
-	cd $(COLL_LINK) && $(CURDIR)/$(VENV_NEWEST)/bin/python -m pytest -q tests/unit tests/playbooks
+	cd $(COLL_LINK) && $(CURDIR)/$(VENV_NEWEST)/bin/python -m pytest -q -n auto tests/unit tests/playbooks
 
 sanity-newest: venv-newest
 	bash tests/sanity/run.sh $(CURDIR)/$(VENV_NEWEST)

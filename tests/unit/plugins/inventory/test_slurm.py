@@ -428,7 +428,7 @@ def test_rejected_token_is_not_retried(serve, tmp_path):
 @pytest.mark.parametrize('url, message', [
     ('http://127.0.0.1:%d' % unused_port(), r'slurmrestd unreachable at http://127.0.0.1:\d+ after 4 attempt'),
     ('ftp://ctl1', r"invalid slurmrestd URL 'ftp://ctl1'"),
-])
+], ids=['unreachable', 'not-http'])  # stable ids: the port differs per pytest-xdist worker
 def test_bad_urls(tmp_path, url, message):
     with pytest.raises(AnsibleParserError, match=message):
         parse(config(tmp_path, url))
