@@ -147,12 +147,25 @@ def run(directory: Path, playbook: str, forks: int) -> dict:
     wall = time.monotonic() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if result.returncode != 0:
-        sys.exit("ansible-playbook %s failed (rc=%d):\n%s%s" % (playbook, result.returncode,
-                                                                 result.stdout[-3000:], result.stderr[-3000:]))
+        sys.exit("ansible-playbook %s failed (rc=%d):\n%s%s"
+                 % (playbook, result.returncode, result.stdout[-3000:], result.stderr[-3000:]))
     own = json.loads(usage_file.read_text())
     tree = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return {"wall": wall, "main_cpu": own["user"] + own["system"], "tree_cpu": tree,
             "main_rss_mb": own["maxrss_kb"] / 1024}
+
+
+def marginal_ms(first: tuple, hosts: int, numbers: dict, tasks: int) -> str:
+    """Main-process milliseconds per host and task beyond the smallest host count of the same kind."""
+    if hosts <= first[0]:
+        return "%13s" % "-"
+    return "%13.2f" % (1000 * (numbers["main_cpu"] - first[1]) / ((hosts - first[0]) * tasks))
+
+
+def print_row(label: str, hosts: int, forks: int, strategy: str, numbers: dict, marginal: str) -> None:
+    print("%-9s %5d %5d %-7s %8.1f %9.1f %9.1f %9.0f %s" % (
+        label, hosts, forks, strategy, numbers["wall"], numbers["main_cpu"], numbers["tree_cpu"],
+        numbers["main_rss_mb"], marginal))
 
 
 def main() -> None:
@@ -179,11 +192,7 @@ def main() -> None:
                                 ("no-op", run(directory, "noop.yml", forks), 3 + NOOP_TASKS)]
                         for label, numbers, tasks in rows:
                             first = smallest.setdefault((label, forks, strategy), (hosts, numbers["main_cpu"]))
-                            marginal = ("%13.2f" % (1000 * (numbers["main_cpu"] - first[1]) / ((hosts - first[0]) * tasks))
-                                        if hosts > first[0] else "%13s" % "-")
-                            print("%-9s %5d %5d %-7s %8.1f %9.1f %9.1f %9.0f %s" % (
-                                label, hosts, forks, strategy, numbers["wall"], numbers["main_cpu"],
-                                numbers["tree_cpu"], numbers["main_rss_mb"], marginal))
+                            print_row(label, hosts, forks, strategy, numbers, marginal_ms(first, hosts, numbers, tasks))
         print("load after: %s" % " ".join(Path("/proc/loadavg").read_text().split()[:3]))
 
 
