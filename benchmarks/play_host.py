@@ -169,7 +169,7 @@ def print_row(label: str, hosts: int, forks: int, strategy: str, numbers: dict, 
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--hosts", default="2,8,500", help="comma-separated host counts (default 2,8,500)")
     parser.add_argument("--forks", default="5,50", help="comma-separated forks (default 5,50)")
     parser.add_argument("--strategy", default="linear", help="comma-separated strategies (default linear)")
