@@ -54,15 +54,18 @@ images: docker
 lab: venv images
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/lab/create.yml -e lab_suite=$(SUITE)
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/site.yml
-	$(BIN)/ansible-playbook -i inventories/lab playbooks/lab/prove.yml
+	@$(MAKE) --no-print-directory lab-check LAB_PYTEST_ARGS="-m 'not converges'"
 
-# Not yet run against a lab (2026-12-06): meant to replace prove.yml. The Molecule scenario's own checks, run against inventories/lab (conftest.py:
-# HPCSTACK_TEST_INVENTORY): jobs as alice and the LDAP user bob, accounting and QOS, the REST API,
-# modules in jobs, configless nodes, MPI across both nodes, GPU scheduling.
+# The lab's proof is the Molecule scenario's own checks, run against inventories/lab
+# (molecule/shared/hpcstack_harness.py: HPCSTACK_TEST_INVENTORY): jobs as alice and the LDAP user bob,
+# Lmod, accounting and QOS, the REST API, configless nodes, MPI across both nodes, GPU scheduling.
+# `make lab` leaves out the tests that re-converge (marker converges); `make lab-check` runs them all.
 LAB_CHECKS := test_cluster.py test_accounting.py test_userenv.py test_configless.py test_mpi.py test_gpu.py
+LAB_PYTEST_ARGS ?=
 lab-check: venv
-	cd molecule/default && HPCSTACK_TEST_INVENTORY=$(CURDIR)/inventories/lab MOLECULE_PROJECT_DIRECTORY=$(CURDIR) \
-	  $(CURDIR)/$(PY) -m pytest -q -p no:cacheprovider $(addprefix tests/,$(LAB_CHECKS))
+	HPCSTACK_TEST_INVENTORY=$(CURDIR)/inventories/lab MOLECULE_PROJECT_DIRECTORY=$(CURDIR) \
+	  PYTHONPATH=$(CURDIR)/molecule/shared \
+	  $(PY) -m pytest -q -p no:cacheprovider $(LAB_PYTEST_ARGS) $(addprefix molecule/default/tests/,$(LAB_CHECKS))
 
 lab-destroy: venv docker
 	$(BIN)/ansible-playbook -i inventories/lab playbooks/lab/destroy.yml

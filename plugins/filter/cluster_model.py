@@ -24,7 +24,7 @@ def _mapping(value, what):
 
 
 @reraise_as(AnsibleFilterError)
-def cluster_model(groups, hostvars, cluster_name, nodes, partitions, accounting_database_host=None):
+def cluster_model(groups, hostvars, cluster_name, nodes, partitions, accounting_database_host=None, power_saving=None):
     """The cluster model of an inventory: ``{errors, variables, host_groups}``."""
     groups = _mapping(groups, 'the input (groups)')
     hostvars = _mapping(hostvars, 'hostvars')
@@ -36,7 +36,7 @@ def cluster_model(groups, hostvars, cluster_name, nodes, partitions, accounting_
             addresses[host] = address
     try:
         built = model.build(cluster_name, nodes, partitions, groups=groups, addresses=addresses, inventory_hosts=hosts,
-                            accounting_database_host=accounting_database_host)
+                            accounting_database_host=accounting_database_host, power_saving=power_saving)
     except model.ModelError as error:
         return {'errors': [problem.message for problem in error.problems], 'variables': {}, 'host_groups': {}}
     host_groups = {}

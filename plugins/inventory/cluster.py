@@ -270,7 +270,7 @@ class ClusterSpec:
                         for line, text in sorted(self.problems, key=lambda problem: problem[0])]
             raise AnsibleParserError('The cluster spec %s has %d problem(s):\n  %s' % (self.path, len(messages), '\n  '.join(messages)))
         # The groups a spec alone defines; the preflight derives the rest from the whole inventory.
-        cluster.groups['slurmd'] = model.node_names()
+        cluster.groups['slurmd'] = model.static_nodes()
         cluster.groups.update(model.partition_groups())
         cluster.group_vars.setdefault('all', {}).update(
             slurm_cluster_name=model.name, slurm_nodes=model.nodes, slurm_partitions=model.partitions)

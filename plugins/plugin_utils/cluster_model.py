@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils import slurm_conf
+from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic import config as elastic_config
 from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
     compress,
     expand,
@@ -32,7 +33,7 @@ from ansible_collections.hpcstack.cluster.plugins.plugin_utils.hostlist import (
 # How messages name the three model variables; the inventory plugin passes its spec keys.
 MODEL_LABELS = {'cluster_name': 'slurm_cluster_name', 'nodes': 'slurm_nodes', 'partitions': 'slurm_partitions',
                 'slurmd': 'slurmd group', 'slurmctld': 'group slurmctld', 'dcgm_exporter': 'group dcgm_exporter',
-                'slurm_configless': 'group slurm_configless'}
+                'slurm_configless': 'group slurm_configless', 'power_saving': 'slurm_power_saving'}
 
 # Inventory groups a cluster is made of (written by the site), and the groups derived from them.
 ROLE_GROUPS = ('slurmctld', 'slurmdbd', 'slurmrestd', 'login', 'monitoring', 'nfs_server')
@@ -51,6 +52,12 @@ GRES_AUTODETECT = ('off', 'nvml', 'nvidia', 'rsmi', 'oneapi', 'nrt')
 GRES_CONF_FIELDS = ('name', 'type', 'file', 'count', 'cores', 'links', 'flags')
 
 NODE_DEFAULTS = {'gres': [], 'features': [], 'configless': False, 'options': {}}
+CLOUD_KEYS = ('class', 'provider', 'all_or_nothing') + elastic_config.PROVIDERS
+# Where the slurm_elastic role installs the program and its config; slurm.conf names the commands.
+ELASTIC_PROGRAM = '/usr/local/lib/hpcstack/hpcstack-elastic.pyz'
+ELASTIC_COMMANDS = {'suspend': '/usr/local/sbin/hpcstack-elastic-suspend',
+                    'resume': '/usr/local/sbin/hpcstack-elastic-resume',
+                    'resume-fail': '/usr/local/sbin/hpcstack-elastic-resume-fail'}
 PARTITION_DEFAULTS = {'default': False, 'max_time': 'UNLIMITED', 'state': 'UP', 'options': {}}
 
 
@@ -155,6 +162,24 @@ def _check_state(value):
     return None if value in PARTITION_STATES else 'must be one of %s' % ', '.join(PARTITION_STATES)
 
 
+def _check_suspend_time(value):
+    if value == 'INFINITE' or (isinstance(value, int) and not isinstance(value, bool) and value >= 0):
+        return None
+    return 'must be seconds (0 or more) or INFINITE'
+
+
+def _check_cloud(value):
+    if not isinstance(value, Mapping):
+        return 'must be a mapping with class, provider and the provider\'s settings'
+    unknown = sorted(str(key) for key in value if key not in CLOUD_KEYS)
+    if unknown:
+        return 'has unknown keys %s (known: %s)' % (', '.join(unknown), ', '.join(CLOUD_KEYS))
+    if not isinstance(value.get('class'), str) or not re.fullmatch(elastic_config.CLASS_RE, value['class']):
+        return ('class %r is not a cloud class name (lower-case letters, digits, _ and -, at most 40: '
+                'it names the node feature and the instances\' tag)' % (value.get('class'),))
+    return None
+
+
 def _check_partition_name(value):
     if not isinstance(value, str) or not PARTITION_NAME_RE.match(value):
         return 'must be a partition name (letters, digits, "_", "." and "-")'
@@ -176,6 +201,7 @@ NODE_FIELDS = {
     'features': (False, _check_str_list),
     'weight': (False, _int_check(0)),
     'configless': (False, _check_bool),
+    'cloud': (False, _check_cloud),
     'options': (False, _check_mapping),
 }
 PARTITION_FIELDS = {
@@ -184,8 +210,30 @@ PARTITION_FIELDS = {
     'default': (False, _check_bool),
     'max_time': (False, _check_max_time),
     'state': (False, _check_state),
+    'suspend_time': (False, _check_suspend_time),
     'options': (False, _check_mapping),
 }
+# slurm_power_saving: the cluster-wide power-saving settings of the cloud classes (docs/elastic.md).
+POWER_SAVING_DEFAULTS = {
+    'suspend_time': 600, 'suspend_timeout': 120, 'resume_timeout': 900, 'suspend_rate': 0, 'resume_rate': 0,
+    'tree_width': None, 'cloud_dns': False, 'debug': False, 'suspend_exc_states': [],
+    'keep_settings_on_reconfigure': False, 'elastic': {},
+}
+POWER_SAVING_FIELDS = {
+    'suspend_time': (False, _check_suspend_time),
+    'suspend_timeout': (False, _int_check(1)),
+    'resume_timeout': (False, _int_check(1)),
+    'suspend_rate': (False, _int_check(0)),
+    'resume_rate': (False, _int_check(0)),
+    'tree_width': (False, _int_check(1)),
+    'cloud_dns': (False, _check_bool),
+    'debug': (False, _check_bool),
+    'suspend_exc_states': (False, _check_str_list),
+    'keep_settings_on_reconfigure': (False, _check_bool),
+    'elastic': (False, _check_mapping),
+}
+# The program's settings that slurm_power_saving.elastic may give (the rest comes from the model).
+ELASTIC_SETTINGS = ('state_dir', 'scontrol', 'batch_size', 'launch_parallelism', 'timeouts')
 
 
 def _field_problems(entry, fields) -> list[str]:
@@ -255,6 +303,7 @@ class ClusterModel:
     addresses: dict[str, str] = field(default_factory=dict)
     inventory_hosts: set[str] | None = None   # None: every host named anywhere counts as in the inventory
     accounting_database_host: str = ''        # slurmdbd_storage_host (default: the first slurmdbd host)
+    power_saving: dict = field(default_factory=lambda: copy.deepcopy(POWER_SAVING_DEFAULTS))  # slurm_power_saving
 
     # -- derived facts --
 
@@ -262,21 +311,63 @@ class ClusterModel:
         return [name for entry in self.nodes for name in expand(entry['names'])]
 
     def gpu_nodes(self) -> list[str]:
-        return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres'])
+        return [name for entry in self.nodes if any(GPU_GRES_RE.match(gres) for gres in entry['gres']) and not entry.get('cloud')
                 for name in expand(entry['names'])]
 
     def configless_hosts(self) -> list[str]:
         """Hosts whose Slurm daemon fetches its configuration from the controllers: the nodes of
         configless node classes plus the hosts a site put in group slurm_configless (login nodes)."""
-        nodes = [name for entry in self.nodes if entry['configless'] for name in expand(entry['names'])]
+        nodes = [name for entry in self.nodes if entry['configless'] and not entry.get('cloud') for name in expand(entry['names'])]
         return _union(nodes, self.role_groups.get('slurm_configless') or [])
 
     def conf_servers(self) -> list[str]:
         """Where configless daemons fetch their configuration: the controllers in order, by address where known."""
-        return [self.addresses.get(host, host) for host in self.role_groups['slurmctld']]
+        return conf_servers(self.role_groups['slurmctld'], self.addresses)
+
+    def cloud_classes(self) -> dict[str, dict]:
+        """The cloud node classes: name -> ``{nodes, provider}`` (empty for a cluster without them)."""
+        return {entry['cloud']['class']: {'nodes': entry['names'], 'provider': entry['cloud']['provider']}
+                for entry in self.nodes if entry.get('cloud')}
+
+    def cloud_nodes(self) -> list[str]:
+        return [name for entry in self.nodes if entry.get('cloud') for name in expand(entry['names'])]
+
+    def static_nodes(self) -> list[str]:
+        return [name for entry in self.nodes if not entry.get('cloud') for name in expand(entry['names'])]
+
+    def elastic(self) -> dict:
+        """What the slurm_elastic role installs: the program's config and the paths slurm.conf names."""
+        config = elastic_program_config(self.name, self.nodes, self.power_saving, self.conf_servers())
+        if not config:
+            return {}
+        docker = [node_class['docker'].get('socket', elastic_config.DockerSettings.socket)
+                  for node_class in config['classes'].values() if node_class['provider'] == 'docker']
+        return {'config': config, 'config_path': elastic_config.DEFAULT_PATH, 'program': ELASTIC_PROGRAM,
+                'commands': dict(ELASTIC_COMMANDS), 'state_dir': config.get('state_dir', elastic_config.Config.state_dir),
+                'providers': sorted({node_class['provider'] for node_class in config['classes'].values()}),
+                # The Docker API sockets the docker classes use: the slurm_elastic role gives access only to
+                # the one a site names (slurm_elastic_docker_socket), never by default.
+                'docker_sockets': sorted(set(docker))}
+
+    def slurmctld_parameters(self, groups) -> list[str]:
+        # Cloud nodes are configless too, though in no host group.
+        parameters = ['enable_configless'] if groups['slurm_configless'] or self.cloud_classes() else []
+        if self.cloud_classes():
+            parameters.append('idle_on_node_suspend')  # a powered-down cloud node is IDLE when it comes back
+            if self.power_saving['cloud_dns']:
+                parameters.append('cloud_dns')
+        return parameters
+
+    def power_saving_lines(self) -> list[dict]:
+        if not self.cloud_classes():
+            return []
+        return slurm_conf.power_saving_lines(self.power_saving, self.static_nodes(), ELASTIC_COMMANDS)
 
     def partition_groups(self) -> dict[str, list[str]]:
-        return {partition_group(entry['name']): expand(entry['nodes']) for entry in self.partitions}
+        """The partitions' hosts: their static nodes (cloud nodes are no inventory hosts)."""
+        cloud = set(self.cloud_nodes())
+        return {partition_group(entry['name']): [name for name in expand(entry['nodes']) if name not in cloud]
+                for entry in self.partitions}
 
     def database_clients(self, slurmdbd: list[str]) -> list[str]:
         """Names, then addresses, of the slurmdbd hosts that reach the accounting database over the network."""
@@ -286,7 +377,8 @@ class ClusterModel:
     def groups(self) -> dict[str, list[str]]:
         """Every group of the model: the role groups, ``slurmd``, one per partition, and the derived ones."""
         role = {group: list(self.role_groups.get(group, [])) for group in ROLE_GROUPS}
-        slurmd = self.node_names()
+        # Cloud nodes exist only while powered up: no play ever targets them.
+        slurmd = self.static_nodes()
         groups = dict(role, slurmd=slurmd)
         groups.update(self.partition_groups())
         slurm_hosts = _union(role['slurmctld'], role['slurmdbd'], slurmd, role['login'])
@@ -317,8 +409,11 @@ class ClusterModel:
             'accounting_database_clients': self.database_clients(groups['slurmdbd']),
             'jwt': bool(groups['slurmrestd']),
             'slurm_conf': dict(slurm_conf.model_lines(self.nodes, self.partitions, groups['slurmctld'], self.addresses),
-                               slurmctld_parameters=['enable_configless'] if groups['slurm_configless'] else []),
+                               slurmctld_parameters=self.slurmctld_parameters(groups),
+                               power_saving=self.power_saving_lines()),
             'conf_servers': self.conf_servers(),
+            'cloud_classes': self.cloud_classes(),
+            'elastic': self.elastic(),
         }
 
     def variables(self) -> dict:
@@ -329,6 +424,10 @@ class ClusterModel:
             'slurm_partitions': copy.deepcopy(self.partitions),
             'hpcstack_cluster': self.facts(),
         }
+
+
+def conf_servers(controllers: Iterable[str], addresses: Mapping[str, str]) -> list[str]:
+    return [addresses.get(host, host) for host in controllers]
 
 
 def _union(*lists: Iterable[str]) -> list[str]:
@@ -416,10 +515,15 @@ def model_problems(cluster_name, nodes, partitions, slurmd_hosts=None, labels=No
 
     if slurmd_hosts is not None:
         hosts = set(slurmd_hosts)
+        cloud = {name for name, owner in node_owner.items() if isinstance(nodes[owner], Mapping) and nodes[owner].get('cloud')}
         extra = [host for host in slurmd_hosts if host not in node_owner]
-        missing = [name for name in node_owner if name not in hosts]
+        listed_cloud = [host for host in slurmd_hosts if host in cloud]
+        missing = [name for name in node_owner if name not in hosts and name not in cloud]
         if extra:
             report('slurmd', None, ['hosts %s are not nodes of %s' % (compress(extra), labels['nodes'])])
+        if listed_cloud:
+            report('slurmd', None, ['hosts %s are cloud nodes: leave them out of the group (no play can reach a node that is '
+                                    'powered down)' % compress(listed_cloud)])
         if missing:
             report('slurmd', None, ['nodes %s of %s are not in the group' % (compress(missing), labels['nodes'])])
     return found
@@ -459,10 +563,84 @@ def _configless_problems(nodes, groups: Mapping[str, Sequence[str]], labels) -> 
                     % compress(clash))]
 
 
+def elastic_program_config(cluster_name, nodes, power_saving, conf_servers) -> dict:
+    """The hpcstack-elastic config (programs/hpcstack_elastic/config) of the cloud node classes; {} without any.
+
+    Docker classes that give no ``conf_servers`` get the controllers (``conf_servers``).
+    """
+    classes = {}
+    for entry in nodes:
+        cloud = entry.get('cloud') if isinstance(entry, Mapping) else None
+        if not isinstance(cloud, Mapping):
+            continue
+        node_class = {'nodes': compress(expand(entry['names'])), 'provider': cloud.get('provider'),
+                      'all_or_nothing': cloud.get('all_or_nothing', False)}
+        for provider in elastic_config.PROVIDERS:
+            if provider in cloud:
+                node_class[provider] = copy.deepcopy(cloud[provider])
+        docker = node_class.get('docker')
+        if cloud.get('provider') == 'docker' and isinstance(docker, Mapping) and 'conf_servers' not in docker:
+            docker['conf_servers'] = list(conf_servers)
+        classes.setdefault(cloud.get('class'), node_class)  # a class named twice is reported by the model
+    if not classes:
+        return {}
+    settings = (power_saving or {}).get('elastic') or {}
+    config = {'version': elastic_config.SCHEMA_VERSION, 'cluster': cluster_name}
+    config.update(copy.deepcopy(dict(settings)))
+    config['classes'] = classes
+    return config
+
+
+def _cloud_problems(cluster_name, nodes, power_saving, conf_servers, addresses: Mapping[str, str], labels) -> list[Problem]:
+    """Cloud node classes: configless, no fixed addresses, unique class names, and the program's own checks."""
+    found: list[Problem] = []
+    owners: dict[str, int] = {}  # class name -> index of its slurm_nodes entry
+
+    def report(index, text):
+        found.append(Problem('nodes', index, '%s: %s' % (entry_label(labels['nodes'], index, nodes[index]), text)))
+
+    for index, entry in enumerate(nodes):
+        cloud = entry.get('cloud')
+        if not cloud:
+            continue
+        first = owners.setdefault(cloud['class'], index)
+        if first != index:
+            report(index, 'cloud class %s is already used by %s' % (cloud['class'], entry_label(labels['nodes'], first, nodes[first])))
+        if not entry.get('configless'):
+            report(index, 'cloud nodes must be configless (configless: true): an instance has no slurm.conf of its own '
+                          'and fetches it from the controllers')
+        fixed = [name for name in expand(entry['names']) if addresses.get(name)]
+        if fixed:
+            report(index, 'cloud nodes get their address when their instance starts: remove node_address of %s' % compress(fixed))
+        fixed_options = [key for key in ('NodeAddr', 'NodeHostname') if key in (entry.get('options') or {})]
+        if fixed_options:
+            report(index, 'cloud nodes get their address when their instance starts: remove %s from options'
+                   % ' and '.join(fixed_options))
+    if not owners:
+        return found
+    unknown = sorted(set(power_saving.get('elastic') or {}) - set(ELASTIC_SETTINGS))
+    if unknown:
+        found.append(Problem('power_saving', None, '%s: elastic has unknown keys %s (known: %s)'
+                             % (labels['power_saving'], ', '.join(unknown), ', '.join(ELASTIC_SETTINGS))))
+        return found
+    config = elastic_program_config(cluster_name, nodes, power_saving, conf_servers)
+    for message in elastic_config.validate(config, expand=expand):
+        match = re.match(r"class '([^']*)': (.*)$", message, re.S)
+        if match and match[1] in owners:
+            report(owners[match[1]], 'cloud.' + match[2])
+        else:
+            found.append(Problem('power_saving', None, '%s: elastic.%s' % (labels['power_saving'], message)))
+    return found
+
+
+def normalise_power_saving(power_saving) -> dict:
+    return dict(copy.deepcopy(POWER_SAVING_DEFAULTS), **copy.deepcopy(dict(power_saving or {})))
+
+
 def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] | None = None,
           addresses: Mapping[str, str] | None = None, inventory_hosts: Iterable[str] | None = None,
           accounting_database_host: str | None = None, check_slurmd_group: bool = True,
-          labels: Mapping[str, str] | None = None) -> ClusterModel:
+          labels: Mapping[str, str] | None = None, power_saving: Mapping | None = None) -> ClusterModel:
     """Validate and normalise the model; raises ModelError with every problem found.
 
     ``groups``: inventory group -> hosts; the role groups (``slurmctld`` first: the primary
@@ -470,15 +648,25 @@ def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] |
     hand-written inventory — ``slurmd``, checked against the nodes when ``check_slurmd_group``.
     ``addresses``: host -> address (``node_address``). ``inventory_hosts``: every host of the
     inventory, to tell an accounting database host in the inventory from an external one.
+    ``power_saving``: ``slurm_power_saving``, the settings of the cloud node classes (docs/elastic.md).
     """
     groups = dict(groups or {})
     labels = dict(MODEL_LABELS, **(labels or {}))
     slurmd = groups.get('slurmd') if check_slurmd_group else None
     problems = model_problems(cluster_name, nodes, partitions, slurmd_hosts=slurmd, labels=labels)
+    if power_saving is not None and not isinstance(power_saving, Mapping):
+        problems.append(Problem('power_saving', None, '%s: must be a mapping, got %r' % (labels['power_saving'], power_saving)))
+    elif power_saving is not None:
+        problems.extend(Problem('power_saving', None, '%s: %s' % (labels['power_saving'], text))
+                        for text in _field_problems(power_saving, POWER_SAVING_FIELDS))
     if problems:
         raise ModelError(problems)
     node_names = {name for entry in nodes for name in expand(entry['names'])}
-    problems = _placement_problems(groups, node_names, labels) + _configless_problems(nodes, groups, labels)
+    addresses = {host: str(address) for host, address in (addresses or {}).items() if address}
+    power_saving = normalise_power_saving(power_saving)
+    problems = (_placement_problems(groups, node_names, labels) + _configless_problems(nodes, groups, labels)
+                + _cloud_problems(cluster_name, nodes, power_saving, conf_servers(groups.get('slurmctld') or (), addresses),
+                                  addresses, labels))
     if problems:
         raise ModelError(problems)
     role_groups = {group: list(groups.get(group) or []) for group in ROLE_GROUPS + PLACEMENT_GROUPS}
@@ -488,9 +676,10 @@ def build(cluster_name, nodes, partitions, groups: Mapping[str, Sequence[str]] |
         nodes=[normalise_node(entry) for entry in nodes],
         partitions=[normalise_partition(entry) for entry in partitions],
         role_groups=role_groups,
-        addresses={host: str(address) for host, address in (addresses or {}).items() if address},
+        addresses=addresses,
         inventory_hosts=None if inventory_hosts is None else set(inventory_hosts),
         accounting_database_host=(accounting_database_host or (slurmdbd[0] if slurmdbd else '')),
+        power_saving=power_saving,
     )
 
 

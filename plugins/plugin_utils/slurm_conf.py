@@ -28,7 +28,18 @@ def render(settings: Mapping, options: Mapping | None = None) -> str:
     return ' '.join('%s=%s' % (key, slurm_value(value)) for key, value in merged.items() if value is not None)
 
 
+# Slurm uses the nodes of the lowest weight first: cloud nodes without a weight of their own come after
+# static nodes (default weight 1), so a partition that mixes both powers cloud nodes up only when needed.
+CLOUD_WEIGHT = 1000
+# The largest TreeWidth: slurmctld talks to every node itself. Cloud nodes without DNS for each other's
+# names cannot forward messages (docs/elastic.md).
+MAX_TREE_WIDTH = 65533
+
+
 def _node_settings(names: str, entry: Mapping) -> dict:
+    cloud = entry.get('cloud')
+    features = list(entry.get('features') or ()) + ([cloud['class']] if cloud else [])
+    weight = entry.get('weight', CLOUD_WEIGHT if cloud else None)
     settings = {'NodeName': names, 'CPUs': entry['cpus']}
     if entry.get('boards') is not None:
         settings.update(Boards=entry['boards'], SocketsPerBoard=entry['sockets'])
@@ -36,7 +47,7 @@ def _node_settings(names: str, entry: Mapping) -> dict:
         settings['Sockets'] = entry['sockets']
     settings.update(CoresPerSocket=entry['cores_per_socket'], ThreadsPerCore=entry['threads_per_core'],
                     RealMemory=entry['real_memory'], Gres=entry.get('gres') or None,
-                    Features=entry.get('features') or None, Weight=entry.get('weight'), State='UNKNOWN')
+                    Features=features or None, Weight=weight, State='CLOUD' if cloud else 'UNKNOWN')
     return settings
 
 
@@ -57,7 +68,7 @@ def partition_lines(partitions: Sequence[Mapping]) -> list[str]:
     for entry in partitions:
         settings = {'PartitionName': entry['name'], 'Nodes': compress(expand(entry['nodes'])),
                     'Default': 'YES' if entry.get('default') else None, 'MaxTime': entry.get('max_time'),
-                    'State': entry.get('state', 'UP')}
+                    'State': entry.get('state', 'UP'), 'SuspendTime': entry.get('suspend_time')}
         lines.append(render(settings, entry.get('options')))
     return lines
 
@@ -123,6 +134,50 @@ def gres_conf_lines(nodes: Sequence[Mapping]) -> list[str]:
             settings.update((key, line.get(field)) for field, key in GRES_CONF_KEYS)
             lines.append(render(settings))
     return lines
+
+
+def _power_saving_settings(settings: Mapping, static_nodes: Sequence[str], commands: Mapping[str, str]) -> dict:
+    tree_width = settings.get('tree_width') or (None if settings.get('cloud_dns') else MAX_TREE_WIDTH)
+    return {
+        'SuspendProgram': commands['suspend'],
+        'ResumeProgram': commands['resume'],
+        'ResumeFailProgram': commands['resume-fail'],
+        'SuspendTime': settings['suspend_time'],
+        'SuspendTimeout': settings['suspend_timeout'],
+        'ResumeTimeout': settings['resume_timeout'],
+        'SuspendRate': settings['suspend_rate'],
+        'ResumeRate': settings['resume_rate'],
+        # Static nodes have no program to power them: Slurm must never suspend them.
+        'SuspendExcNodes': compress(static_nodes) if static_nodes else None,
+        'TreeWidth': tree_width,
+        'DebugFlags': 'Power' if settings.get('debug') else None,
+    }
+
+
+# Releases at which the power-saving lines change, and what each adds or drops.
+POWER_SAVING_RELEASES = ('22.05', '23.02', '23.11')
+
+
+def power_saving_lines(settings: Mapping, static_nodes: Sequence[str], commands: Mapping[str, str]) -> list[dict]:
+    """slurm.conf power-saving lines by Slurm release: ``[{since, lines}]``, oldest first.
+
+    A host with Slurm X uses the last entry whose ``since`` is not newer than X. Before 23.02 Slurm
+    hides powered-down cloud nodes from ``scontrol show node`` without ``PrivateData=cloud``; before
+    23.11 it caches node addresses unless ``CommunicationParameters=NoAddrCache`` (a new instance may
+    get an address an old one had). ``SuspendExcStates`` and ``ReconfigFlags=KeepPowerSaveSettings``
+    exist from 23.02.
+    """
+    common = _power_saving_settings(settings, static_nodes, commands)
+    newer = {'SuspendExcStates': settings.get('suspend_exc_states') or None,
+             'ReconfigFlags': 'KeepPowerSaveSettings' if settings.get('keep_settings_on_reconfigure') else None}
+    by_release = {
+        '22.05': dict(common, PrivateData='cloud', CommunicationParameters='NoAddrCache'),
+        '23.02': dict(common, CommunicationParameters='NoAddrCache', **newer),
+        '23.11': dict(common, **newer),
+    }
+    return [{'since': release, 'lines': ['%s=%s' % (key, slurm_value(value)) for key, value in by_release[release].items()
+                                         if value is not None]}
+            for release in POWER_SAVING_RELEASES]
 
 
 def model_lines(nodes: Sequence[Mapping], partitions: Sequence[Mapping], controllers: Sequence[str],

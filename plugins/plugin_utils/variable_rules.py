@@ -42,8 +42,19 @@ OWNERS = {
     'slurm_accounting_qos': 'slurm_accounting',
     'slurm_accounting_accounts': 'slurm_accounting',
     'slurm_accounting_users': 'slurm_accounting',
+    'rolling_serial': 'slurm_maintenance',
+    'rolling_action': 'slurm_maintenance',
+    'rolling_action_tasks': 'slurm_maintenance',
+    'backup_keep': 'slurm_backup',
+    'restore_database': 'slurm_backup',
+    'slurm_upgrade_batch': 'slurm_upgrade',
+    'slurm_upgrade_target_version': 'slurm_upgrade',
 }
 LDAP_URI_RE = re.compile(r'^ldaps?://[^/\s]+')
+# Ansible's serial: a number of hosts or a percentage.
+SERIAL_RE = re.compile(r'^[0-9]+%?$')
+# A MariaDB database name without quoting.
+DATABASE_RE = re.compile(r'^[A-Za-z0-9_$]{1,64}$')
 ROLES_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'roles')
 
 
@@ -140,6 +151,46 @@ def _accounting(values: HostValues, _context: Mapping) -> list[str]:
             for message in slurm_accounting.entry_problems(kind, values[variable])]
 
 
+def _serial_rule(name: str, what: str) -> Callable:
+    def check(values: HostValues, _context: Mapping) -> list[str]:
+        value = values[name]
+        if value is None or (not isinstance(value, bool) and SERIAL_RE.match(str(value))):
+            return []
+        return ['%s must be a number of %s or a percentage such as 25%%, got %r' % (name, what, value)]
+    return check
+
+
+def _rolling_action_tasks(values: HostValues, _context: Mapping) -> list[str]:
+    if values['rolling_action'] == 'tasks' and not values['rolling_action_tasks']:
+        return ['rolling_action is tasks: set rolling_action_tasks to the path of the task file to run on each node']
+    return []
+
+
+def _backup_keep(values: HostValues, _context: Mapping) -> list[str]:
+    try:
+        keep = int(values['backup_keep'])
+    except (TypeError, ValueError):
+        return []  # not a number: the argument spec says so
+    if keep >= 1:
+        return []
+    return ['backup_keep must be at least 1: the backup just taken is always kept (got %d)' % keep]
+
+
+def _restore_database(values: HostValues, _context: Mapping) -> list[str]:
+    value = values['restore_database']
+    if value is None or DATABASE_RE.match(str(value)):
+        return []
+    return ['restore_database must be a database name of 1 to 64 of A-Z, a-z, 0-9, _ and $, got %r' % (value,)]
+
+
+def _upgrade_target(values: HostValues, _context: Mapping) -> list[str]:
+    value = values['slurm_upgrade_target_version']
+    if value is None or isinstance(value, str):
+        return []
+    return ['slurm_upgrade_target_version must be a quoted string such as "25.05" (unquoted, YAML reads 25.10 as '
+            'the number 25.1; got %r)' % (value,)]
+
+
 RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _ports,
     _default_memory,
@@ -148,6 +199,12 @@ RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _external_database,
     _sssd,
     _accounting,
+    _serial_rule('rolling_serial', 'nodes'),
+    _rolling_action_tasks,
+    _backup_keep,
+    _restore_database,
+    _serial_rule('slurm_upgrade_batch', 'compute nodes'),
+    _upgrade_target,
 )
 
 

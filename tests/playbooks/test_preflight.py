@@ -6,6 +6,7 @@ play after the preflight tried a host, Docker's "No such container" would show i
 
 import base64
 import copy
+import json
 import os
 import subprocess
 import sys
@@ -72,6 +73,18 @@ SPEC = {
 
 def _spec(**changes):
     return {"cluster_spec": dict(copy.deepcopy(SPEC), **changes)}
+
+
+# A cloud node class (docs/elastic.md) in a partition with the static nodes.
+EC2 = {"region": "eu-west-1", "launch_template": {"name": "hpc-compute"}}
+CLOUD_HOSTS = None  # cloud nodes are no inventory hosts: group slurmd keeps c[1-2]
+
+
+def _cloud(cloud=None, **changes):
+    entry = dict(MODEL["slurm_nodes"][0], names="aws-[1-2]", configless=True,
+                 cloud=cloud or {"class": "aws", "provider": "ec2", "ec2": EC2})
+    entry.update(changes)
+    return _with(slurm_nodes=_node() + [entry], slurm_partitions=[_partition(nodes="c[1-2],aws-[1-2]")])
 
 
 # (case id, group vars, hosts override or None, the exact problem line (or lines) of the failure message)
@@ -176,14 +189,80 @@ CASES = [
     ("host-var-ports-collide", _with(), {"host_vars": {"login1": {"slurm_slurmctld_port": 6818}}},
      "login1: slurm_slurmctld_port, slurm_slurmd_port and slurm_accounting_storage_port must differ: "
      "slurmctld, slurmd and slurmdbd each need their own port (got 6818, 6818, 6819)"),
+    ("host-var-rolling-include-drained", _with(), {"host_vars": {"c2": {"rolling_include_drained": "perhaps"}}},
+     "c2: rolling_include_drained (role slurm_maintenance): must be of type bool, got 'perhaps'"),
+    ("rolling-action-out-of-choices", _with(rolling_action="upgrade"), None,
+     "c[1-2],ctl1,login1: rolling_action (role slurm_maintenance): value of rolling_action must be one of: none, "
+     "apt_upgrade, reboot_if_required, tasks, got: upgrade"),
+    ("backup-keep-zero", _with(backup_keep=0), None,
+     "c[1-2],ctl1,login1: backup_keep must be at least 1: the backup just taken is always kept (got 0)"),
+    ("upgrade-target-unquoted", _with(slurm_upgrade_target_version=25.10), None,
+     "c[1-2],ctl1,login1: slurm_upgrade_target_version must be a quoted string such as \"25.05\" (unquoted, YAML "
+     "reads 25.10 as the number 25.1; got 25.1)"),
     ("host-var-munge-key", _with(), {"host_vars": {"c1": {"munge_key": _key(8)}}},
      "c1: munge_key must be a base64-encoded key of 32 to 1024 bytes (the given value is 8 bytes); "
      "create one with: dd if=/dev/urandom bs=1 count=1024 | base64 -w0"),
+    ("cloud-unknown-provider", _cloud({"class": "aws", "provider": "gce"}), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud.provider: unknown provider 'gce' (known: docker, ec2)"),
+    ("cloud-without-region", _cloud({"class": "aws", "provider": "ec2", "ec2": {"launch_template": {"name": "hpc-compute"}}}),
+     CLOUD_HOSTS, "slurm_nodes[1] (aws-[1-2]): cloud.ec2.region: is required (the AWS region to launch in, e.g. eu-west-1)"),
+    ("cloud-role-arn-malformed", _cloud({"class": "aws", "provider": "ec2", "ec2": dict(EC2, role_arn="arn:aws:iam::1:user/x")}),
+     CLOUD_HOSTS, "slurm_nodes[1] (aws-[1-2]): cloud.ec2.role_arn: 'arn:aws:iam::1:user/x' is not valid "
+                  "(like arn:aws:iam::123456789012:role/hpc-burst)"),
+    ("cloud-node-in-slurmd-group", _cloud(), {"slurmd": ["c1", "c2", "aws-1"]},
+     "slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)"),
+    ("spec-cloud-node-with-address", {}, _spec(nodes=SPEC["nodes"] + [dict(_cloud()["slurm_nodes"][1], address="10.0.0.151")],
+                                               partitions=[_partition(nodes="c[1-2],aws-[1-2]")]),
+     "slurm_nodes[1] (aws-[1-2]): cloud nodes get their address when their instance starts: remove node_address of aws-[1-2]"),
+    ("cloud-not-configless", _cloud(configless=False), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud nodes must be configless (configless: true): an instance has no slurm.conf of its "
+     "own and fetches it from the controllers"),
+    ("cloud-class-name-bad", _cloud({"class": "AWS", "provider": "ec2", "ec2": EC2}), CLOUD_HOSTS,
+     "slurm_nodes[1] (aws-[1-2]): cloud class 'AWS' is not a cloud class name (lower-case letters, digits, _ and -, "
+     "at most 40: it names the node feature and the instances' tag)"),
+    ("power-saving-key-misspelt", dict(_cloud(), slurm_power_saving={"suspend_tme": 300}), CLOUD_HOSTS,
+     "slurm_power_saving: unknown key suspend_tme"),
     ("spec-duplicate-address", {}, _spec(hosts={"ctl1": {"address": "10.0.0.102"}}),
      "address 10.0.0.102 of c2 is already the address of ctl1"),
     ("spec-unknown-key", {}, _spec(controller=["ctl1"]), "unknown key controller"),
     ("spec-unknown-node-in-partition", {}, _spec(partitions=[_partition(nodes="c[1-3]")]),
      "partitions[0] (debug): nodes c3 are not defined in nodes"),
+]
+
+
+# The day-2 playbooks start with the preflight too: bad values of their variables, given as extra vars
+# (how they are usually given), stop them before any host is touched.
+# (case id, playbook, extra vars, the exact problem line of the failure message)
+ALL = "c[1-2],ctl1,login1: "
+DAY2_CASES = [
+    ("rolling-action-path", "rolling_maintenance.yml", {"rolling_action": "/srv/site/firmware.yml"},
+     ALL + "rolling_action (role slurm_maintenance): value of rolling_action must be one of: none, apt_upgrade, "
+     "reboot_if_required, tasks, got: /srv/site/firmware.yml"),
+    ("rolling-action-tasks-missing", "rolling_maintenance.yml", {"rolling_action": "tasks"},
+     ALL + "rolling_action is tasks: set rolling_action_tasks to the path of the task file to run on each node"),
+    ("rolling-on-timeout-out-of-choices", "rolling_maintenance.yml", {"rolling_on_timeout": "wait"},
+     ALL + "rolling_on_timeout (role slurm_maintenance): value of rolling_on_timeout must be one of: fail, resume, got: wait"),
+    ("rolling-serial-not-a-number", "rolling_maintenance.yml", {"rolling_serial": "half"},
+     ALL + "rolling_serial must be a number of nodes or a percentage such as 25%, got 'half'"),
+    ("rolling-drain-timeout-not-a-number", "rolling_maintenance.yml", {"rolling_drain_timeout": "1h"},
+     ALL + "rolling_drain_timeout (role slurm_maintenance): must be of type int, got '1h'"),
+    ("rolling-include-drained-not-a-boolean", "rolling_maintenance.yml", {"rolling_include_drained": "perhaps"},
+     ALL + "rolling_include_drained (role slurm_maintenance): must be of type bool, got 'perhaps'"),
+    ("backup-keep-not-a-number", "backup.yml", {"backup_keep": "all"},
+     ALL + "backup_keep (role slurm_backup/accounting): must be of type int, got 'all'"),
+    ("backup-keep-zero", "backup.yml", {"backup_keep": 0},
+     ALL + "backup_keep must be at least 1: the backup just taken is always kept (got 0)"),
+    ("backup-dump-packages-not-a-list", "backup.yml", {"backup_dump_packages": {"name": "mariadb-client"}},
+     ALL + "backup_dump_packages (role slurm_backup/accounting): must be of type list, got {'name': 'mariadb-client'}"),
+    ("restore-database-not-a-name", "restore.yml", {"restore_database": "slurm acct; drop"},
+     ALL + "restore_database must be a database name of 1 to 64 of A-Z, a-z, 0-9, _ and $, got 'slurm acct; drop'"),
+    ("upgrade-batch-not-a-number", "upgrade.yml", {"slurm_upgrade_batch": "some"},
+     ALL + "slurm_upgrade_batch must be a number of compute nodes or a percentage such as 25%, got 'some'"),
+    ("upgrade-slurmdbd-timeout-not-a-number", "upgrade.yml", {"slurm_upgrade_slurmdbd_timeout": "30m"},
+     ALL + "slurm_upgrade_slurmdbd_timeout (role slurm_upgrade/slurmdbd): must be of type int, got '30m'"),
+    ("upgrade-target-not-a-string", "upgrade.yml", {"slurm_upgrade_target_version": 25.1},
+     ALL + "slurm_upgrade_target_version must be a quoted string such as \"25.05\" (unquoted, YAML reads 25.10 as "
+     "the number 25.1; got 25.1)"),
 ]
 
 
@@ -212,11 +291,12 @@ def _dump(path, data):
         yaml.safe_dump(data, handle)
 
 
-def _run_site(tmp_path, group_vars, hosts_override=None):
+def _run_site(tmp_path, group_vars, hosts_override=None, playbook=SITE, extra_vars=None):
     _write_inventory(str(tmp_path), group_vars, hosts_override)
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"))
+    extra = ["-e", json.dumps(extra_vars)] if extra_vars else []
     return subprocess.run(
-        [ANSIBLE_PLAYBOOK, "-i", str(tmp_path), SITE],
+        [ANSIBLE_PLAYBOOK, "-i", str(tmp_path), playbook] + extra,
         capture_output=True, text=True, env=env, check=False, timeout=300,
     )
 
@@ -228,6 +308,17 @@ def test_bad_input_is_rejected_before_any_host_is_touched(tmp_path, group_vars, 
     assert result.returncode != 0
     assert _problems(output) == (expected if isinstance(expected, list) else [expected]), output[-3000:]
     assert "PLAY [Check the platform of every managed host]" not in output
+    assert CONTACTED not in output
+
+
+@pytest.mark.parametrize("playbook, extra_vars, expected", [case[1:] for case in DAY2_CASES], ids=[case[0] for case in DAY2_CASES])
+def test_bad_day2_input_is_rejected_before_any_host_is_touched(tmp_path, playbook, extra_vars, expected):
+    result = _run_site(tmp_path, _with(), playbook=os.path.join(REPO, "playbooks", playbook), extra_vars=extra_vars)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert _problems(output) == [expected], output[-3000:]
+    assert "PLAY [Check the inventory and derive the cluster model]" in output
+    assert output.count("PLAY [") == 2, "a play after the preflight ran: " + output[-3000:]
     assert CONTACTED not in output
 
 

@@ -8,9 +8,8 @@ import json
 import time
 
 import pytest
-import testinfra
 
-from conftest import INVENTORY, slurm_conf_text
+from conftest import slurm_conf_text
 
 # Ask slurmrestd from the login node, as a client would: prints "<status> <body>".
 REST_CLIENT = r"""
@@ -25,11 +24,6 @@ try:
 except urllib.error.HTTPError as error:
     print(error.code, error.read().decode(errors="replace"))
 """
-
-
-@pytest.fixture(scope="module")
-def controller():
-    return testinfra.get_host("ansible://ctl1", ansible_inventory=INVENTORY)
 
 
 @pytest.fixture(scope="module")

@@ -5,46 +5,25 @@ the declaration with extra vars, as a site would change its inventory, and resto
 """
 
 import json
-import os
 import re
-import subprocess
 
-import pytest
-import testinfra
-
-from conftest import INVENTORY
+from hpcstack_harness import changed_counts, inventory_vars, run_playbook
 
 QOS_SHORT = {"name": "short", "max_wall": "00:01:00", "flags": ["DenyOnLimit"]}
 LOCAL_USERS = [{"name": "alice", "uid": 2001, "comment": "Lab user"}, {"name": "carol", "uid": 2002}]
 
 
-@pytest.fixture(scope="module")
-def controller():
-    return testinfra.get_host("ansible://ctl1", ansible_inventory=INVENTORY)
-
-
 def apply(tmp_path, variables, *options):
     """Run site.yml --tags slurm_accounting with ``variables`` as extra vars; return (changed on ctl1, output)."""
-    project = os.environ["MOLECULE_PROJECT_DIRECTORY"]
     extra = tmp_path / "accounting.json"
     extra.write_text(json.dumps(variables))
-    result = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, os.path.join(project, "playbooks", "site.yml"),
-         "--tags", "slurm_accounting", "-e", "@%s" % extra, *options],
-        capture_output=True, text=True, check=False, timeout=600,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    recap = re.search(r"^ctl1\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.M)
-    assert recap, result.stdout[-2000:]
-    return int(recap.group(1)), result.stdout
+    result = run_playbook("site.yml", "--tags", "slurm_accounting", "-e", "@%s" % extra, *options, timeout=600)[0]
+    return changed_counts(result.stdout)["ctl1"], result.stdout
 
 
 def declared_users():
     """slurm_accounting_users of the lab's inventory."""
-    listing = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--host", "ctl1"],
-                             capture_output=True, text=True, check=True, timeout=120)
-    return json.loads(listing.stdout)["slurm_accounting_users"]
+    return inventory_vars("ctl1")["slurm_accounting_users"]
 
 
 def max_wall(controller, qos="short"):

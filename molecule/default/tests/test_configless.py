@@ -2,27 +2,16 @@
 login1 (group slurm_configless, sackd) have no Slurm configuration of their own; they fetch ctl1's."""
 
 import json
-import os
 import re
-import subprocess
 import time
 
 import pytest
-import testinfra
 
-from conftest import CONFIGLESS_DIR, INVENTORY
+from conftest import CONFIGLESS_DIR
+from hpcstack_harness import changed_counts, host as _host, inventory_vars, run_playbook
 
 CONFIGLESS = ("c1", "login1")
 PROBE_FEATURE = "configless_probe"
-
-
-@pytest.fixture(scope="module")
-def controller():
-    return testinfra.get_host("ansible://ctl1", ansible_inventory=INVENTORY)
-
-
-def _host(name):
-    return testinfra.get_host("ansible://" + name, ansible_inventory=INVENTORY)
 
 
 def _digest(host, path):
@@ -53,15 +42,9 @@ def test_controller_serves_configuration(controller):
     assert re.search(r"^SlurmctldParameters\s*=.*enable_configless", config, re.M), config
 
 
-def _inventory_host(name):
-    listing = subprocess.run(["ansible-inventory", "-i", INVENTORY, "--host", name],
-                             capture_output=True, text=True, check=True, timeout=120)
-    return json.loads(listing.stdout)
-
-
 def test_slurmd_fetches_from_the_controller():
     arguments = _host("c1").check_output("ps -o args= -C slurmd")
-    assert "--conf-server %s:6817" % _inventory_host("ctl1")["node_address"] in arguments
+    assert "--conf-server %s:6817" % inventory_vars("ctl1")["node_address"] in arguments
 
 
 def test_static_node_keeps_its_own_file():
@@ -82,20 +65,13 @@ def test_job_runs_on_the_configless_node(login, as_user):
 
 
 def _run_playbook(*arguments):
-    project = os.environ["MOLECULE_PROJECT_DIRECTORY"]
-    result = subprocess.run(
-        ["ansible-playbook", "-i", INVENTORY, os.path.join(project, "playbooks", "site.yml"), "--tags", "slurm", *arguments],
-        capture_output=True, text=True, check=False, timeout=900,
-        env=dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0"),
-    )
-    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-3000:]
-    changed = {host: int(count) for host, count in re.findall(r"^(\S+)\s+:\s+ok=\d+\s+changed=(\d+)", result.stdout, re.M)}
-    return result.stdout, changed
+    result = run_playbook("site.yml", "--tags", "slurm", *arguments, timeout=900)[0]
+    return result.stdout, changed_counts(result.stdout)
 
 
 def _model_with_probe_feature(tmp_path):
     """The lab's slurm_nodes with one more feature on c1: a change of the model, given as extra vars."""
-    nodes = _inventory_host("ctl1")["slurm_nodes"]
+    nodes = inventory_vars("ctl1")["slurm_nodes"]
     c1 = next(entry for entry in nodes if entry["names"] == "c1")
     c1["features"] = list(c1.get("features") or []) + [PROBE_FEATURE]
     path = tmp_path / "model.json"
@@ -108,7 +84,7 @@ def _wait_for_text(host, path, text, present=True, timeout=60):
     deadline = time.monotonic() + timeout
     while (text in host.file(path).content_string) != present:
         assert time.monotonic() < deadline, "%s: %s %s %r after %d s" % (
-            host.backend.host, path, "lacks" if present else "still has", text, timeout)
+            host.backend.hostname, path, "lacks" if present else "still has", text, timeout)
         time.sleep(2)
 
 
@@ -117,6 +93,7 @@ def _features(controller):
     return node.get("features") or []
 
 
+@pytest.mark.converges
 def test_a_model_change_reaches_configless_hosts_with_one_reconfigure(controller, tmp_path):
     override = _model_with_probe_feature(tmp_path)
     try:

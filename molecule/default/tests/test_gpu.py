@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from conftest import _host, slurm_conf_text
+from conftest import slurm_conf_text
+from hpcstack_harness import host as _host
 from test_monitoring import values, wait_for
 
 SRUN = "srun --time=1 --partition=debug "

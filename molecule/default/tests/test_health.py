@@ -7,6 +7,8 @@ import uuid
 
 import pytest
 
+from hpcstack_harness import node_state
+
 PROGRAM = "/usr/local/sbin/hpcstack-node-health"
 CONFIG = "/etc/hpcstack/node-health.conf"
 SAVED = CONFIG + ".test-saved"
@@ -16,16 +18,15 @@ ADMIN_REASON = "admin maintenance (test)"
 
 
 def state_and_reason(login, node="c2"):
-    line = login.check_output("sinfo --noheader --Node --nodes=%s --format='%%T|%%E'", node)
-    state, reason = line.split("|", 1)
-    return state, reason
+    return node_state(login, node)
 
 
 def wait_for(login, predicate, timeout, node="c2"):
-    deadline = time.time() + timeout
+    """c2's (state, reason) once predicate(state, reason) holds, or at the timeout."""
+    deadline = time.monotonic() + timeout
     while True:
-        current = state_and_reason(login, node)
-        if predicate(*current) or time.time() > deadline:
+        current = node_state(login, node)
+        if predicate(*current) or time.monotonic() > deadline:
             return current
         time.sleep(2)
 

@@ -3,20 +3,11 @@
 import json
 import os
 import subprocess
-import sys
 
 import pytest
-import testinfra
 
-from conftest import INVENTORY
-
-BIN = os.path.dirname(sys.executable)
+from hpcstack_harness import BIN
 CONTROLLER_URL = "http://172.31.251.10:6820"  # ctl1 on the scenario network (host_vars/ctl1.yml)
-
-
-@pytest.fixture(scope="module")
-def controller():
-    return testinfra.get_host("ansible://ctl1", ansible_inventory=INVENTORY)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import _host
+from hpcstack_harness import host, wait_for as _wait_for
 
 QUERY = ("python3 -c 'import sys, urllib.request; "
          "print(urllib.request.urlopen(sys.argv[1], timeout=10).read().decode())' %s")
@@ -14,12 +14,7 @@ QUERY = ("python3 -c 'import sys, urllib.request; "
 
 @pytest.fixture(scope="module")
 def mon():
-    return _host("mon1")
-
-
-@pytest.fixture(scope="module")
-def ctl():
-    return _host("ctl1")
+    return host("mon1")
 
 
 def api(mon, path, **params):
@@ -35,15 +30,8 @@ def query(mon, promql):
 
 
 def wait_for(what, check, timeout=90, step=2):
-    """Poll check() until it returns something true; fail with what and the last value after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail("%s: not seen within %d s (last: %r)" % (what, timeout, value))
-        time.sleep(step)
+    """Poll check() until it returns something true; return it. Fail with what and the last value after timeout."""
+    return _wait_for(what, check, timeout, step)[0]
 
 
 def values(mon, promql):
@@ -80,29 +68,29 @@ def test_every_target_is_up(mon):
     assert [target["scrapeUrl"] for target in dcgm] == ["http://c2:9400/metrics"]
 
 
-def test_slurm_exporter_service_is_sandboxed(ctl):
-    properties = ctl.check_output("systemctl show hpcstack-slurm-exporter.service -p User -p ProtectSystem -p NoNewPrivileges")
+def test_slurm_exporter_service_is_sandboxed(controller):
+    properties = controller.check_output("systemctl show hpcstack-slurm-exporter.service -p User -p ProtectSystem -p NoNewPrivileges")
     assert "User=slurm-exporter" in properties and "ProtectSystem=strict" in properties and "NoNewPrivileges=yes" in properties
-    token = ctl.file("/var/lib/hpcstack-slurm-exporter/token")
+    token = controller.file("/var/lib/hpcstack-slurm-exporter/token")
     assert (token.user, token.group, token.mode) == ("root", "slurm-exporter", 0o640)
-    assert ctl.service("hpcstack-slurm-exporter-token.timer").is_enabled
+    assert controller.service("hpcstack-slurm-exporter-token.timer").is_enabled
 
 
-def test_renewed_token_is_used(mon, ctl):
+def test_renewed_token_is_used(mon, controller):
     token = "/var/lib/hpcstack-slurm-exporter/token"
-    before = ctl.file(token).mtime
+    before = controller.file(token).mtime
     time.sleep(1.1)  # the exporter notices a new token by its modification time
-    assert ctl.run("systemctl start hpcstack-slurm-exporter-token.service").rc == 0
-    assert ctl.file(token).mtime > before
+    assert controller.run("systemctl start hpcstack-slurm-exporter-token.service").rc == 0
+    assert controller.file(token).mtime > before
     since = time.time()
     wait_for("a refresh with the renewed token",
              lambda: [v for v in values(mon, "slurm_exporter_last_success_timestamp_seconds") if v > since + 1])
     assert values(mon, "slurm_slurmrestd_up") == [1]
 
 
-def test_running_job_shows_in_slurm_and_cgroup_metrics(mon, ctl):
-    submitted = ctl.run("cd /tmp && runuser -u alice -- sbatch --parsable --mem=200M --time=5 --nodes=1 "
-                        "--wrap \"python3 -c 'import time; x = bytearray(80 * 1024 * 1024); time.sleep(300)'\"")
+def test_running_job_shows_in_slurm_and_cgroup_metrics(mon, controller):
+    submitted = controller.run("cd /tmp && runuser -u alice -- sbatch --parsable --mem=200M --time=5 --nodes=1 "
+                               "--wrap \"python3 -c 'import time; x = bytearray(80 * 1024 * 1024); time.sleep(300)'\"")
     assert submitted.rc == 0, submitted.stderr
     jobid = submitted.stdout.strip().split(";")[0]
     try:
@@ -116,30 +104,30 @@ def test_running_job_shows_in_slurm_and_cgroup_metrics(mon, ctl):
         assert limit == [200 * 1024 * 1024]
         assert values(mon, 'slurm_job_cpus_allowed{jobid="%s"}' % jobid) == [1]
     finally:
-        ctl.run("scancel %s", jobid)
+        controller.run("scancel %s", jobid)
 
 
-def test_drained_node_changes_its_state_metric(mon, ctl):
+def test_drained_node_changes_its_state_metric(mon, controller):
     wait_for("c2 not drained", lambda: values(mon, 'slurm_node_drain{node="c2"}') == [0])
-    assert ctl.run("scontrol update nodename=c2 state=drain reason=monitoring-test").rc == 0
+    assert controller.run("scontrol update nodename=c2 state=drain reason=monitoring-test").rc == 0
     try:
         wait_for("c2 drained in the metrics", lambda: values(mon, 'slurm_node_drain{node="c2"}') == [1])
         wait_for("c2's drain reason", lambda: query(mon, 'slurm_node_reason_info{node="c2",reason="monitoring-test"}'))
     finally:
-        ctl.run("scontrol update nodename=c2 state=resume")
+        controller.run("scontrol update nodename=c2 state=resume")
     wait_for("c2 resumed in the metrics", lambda: values(mon, 'slurm_node_drain{node="c2"}') == [0])
 
 
-def test_exporter_reports_a_slurmrestd_outage_and_recovers(mon, ctl):
+def test_exporter_reports_a_slurmrestd_outage_and_recovers(mon, controller):
     wait_for("slurmrestd up", lambda: values(mon, "slurm_slurmrestd_up") == [1])
-    assert ctl.run("systemctl stop slurmrestd.service").rc == 0
+    assert controller.run("systemctl stop slurmrestd.service").rc == 0
     try:
         wait_for("the outage in the exporter's self-metrics",
                  lambda: values(mon, "slurm_slurmrestd_up") == [0] and values(mon, "slurm_exporter_data_stale") == [1])
         assert values(mon, 'up{job="slurm"}') == [1], "the exporter keeps answering"
         assert values(mon, 'slurm_exporter_refreshes_total{result="failure"}')[0] > 0
     finally:
-        ctl.run("systemctl start slurmrestd.service")
+        controller.run("systemctl start slurmrestd.service")
     wait_for("the exporter recovering",
              lambda: values(mon, "slurm_slurmrestd_up") == [1] and values(mon, "slurm_exporter_data_stale") == [0], timeout=120)
 

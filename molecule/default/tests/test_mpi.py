@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from hpcstack_harness import as_user
+
 HELLO = r"""
 #include <mpi.h>
 #include <stdio.h>
@@ -26,7 +28,7 @@ RANK_RE = re.compile(r"^rank (\d+) of (\d+) on (\S+)$")
 
 
 def as_alice(host, command):
-    return host.run("cd %s && runuser -u alice -- sh -c %s" % (HOME, _quote(command)))
+    return as_user(host, "sh -c %s" % _quote("cd %s && %s" % (HOME, command)))
 
 
 def _quote(text):

@@ -4,18 +4,15 @@ container, job output on shared /home, and the nfs_client, lustre_client, enroot
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 
 import pytest
 
-from conftest import INVENTORY
+from hpcstack_harness import host as _host, run_playbook
 
 APPLY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "playbooks", "apply_role.yml")
-ANSIBLE_PLAYBOOK = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
 NO_KERNEL_NFS = "this kernel has no NFS client: kernel NFS mounts can only be checked as configuration"
 
 
@@ -24,9 +21,8 @@ def apply(target, role, **role_vars):
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(dict(role_vars, target=target, role=role), handle)
     try:
-        env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_CALLBACK_RESULT_FORMAT="json")
-        result = subprocess.run([ANSIBLE_PLAYBOOK, "-i", INVENTORY, APPLY, "-e", "@" + handle.name],
-                                capture_output=True, text=True, env=env, check=False, timeout=600)
+        result = run_playbook(APPLY, "-e", "@" + handle.name, may_fail=True, timeout=600,
+                              env={"ANSIBLE_CALLBACK_RESULT_FORMAT": "json"})[0]
     finally:
         os.unlink(handle.name)
     return result.returncode, result.stdout + result.stderr
@@ -46,7 +42,6 @@ def kernel_has(host, fstype):
 
 @pytest.fixture(scope="module")
 def ctl1():
-    from conftest import _host
     return _host("ctl1")
 
 

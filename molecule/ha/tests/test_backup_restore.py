@@ -3,9 +3,7 @@ content, a StateSaveLocation archive with the state files, private files, retent
 
 import re
 
-import pytest
-
-from conftest import all_completed, run_playbook, submit, wait_for
+from conftest import run_playbook
 
 BACKUPS = "/var/backups/hpcstack"
 LIVE = "slurm_acct_db"
@@ -24,17 +22,6 @@ def counts(target, database):
     return {table: int(target.check_output("mariadb --batch --skip-column-names -e %s %s",
                                            "SELECT COUNT(*) FROM `%s`" % table, database))
             for table in COMPARED}
-
-
-@pytest.fixture(scope="module")
-def backup_run(primary, client):
-    job = submit(client, "--wait --nodes=1 --time=5 --wrap=true")
-    wait_for("the job is in accounting", lambda: all_completed(client, [job]), 120, 3)
-    first = run_playbook("backup.yml", "-v")
-    assert first.returncode == 0, first.stdout[-3000:] + first.stderr
-    second = run_playbook("backup.yml", "-v", "-e", "backup_keep=1")
-    assert second.returncode == 0, second.stdout[-3000:] + second.stderr
-    return first.stdout + second.stdout, job
 
 
 def test_backup_files_are_private_and_pruned(primary, backup_run):

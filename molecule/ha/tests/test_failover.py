@@ -7,7 +7,7 @@ jobs; then the primary starts again and takes control back. Both times are measu
 
 import time
 
-from conftest import all_completed, as_user, job_states, submit, wait_for
+from hpcstack_harness import all_completed, as_user, job_states, submit, wait_for
 
 SLURMCTLD_TIMEOUT = 15
 

@@ -1,6 +1,6 @@
 """A slurmdbd outage loses no accounting: slurmctld spools the records and sends them later."""
 
-from conftest import job_states, submit, wait_for
+from hpcstack_harness import job_states, submit, wait_for
 
 
 def test_jobs_run_during_an_outage_reach_accounting(primary, client):

@@ -6,7 +6,8 @@ before any host changes."""
 
 import pytest
 
-from conftest import all_completed, job_states, run_playbook, submit, wait_for
+from conftest import run_playbook
+from hpcstack_harness import all_completed, job_states, submit, wait_for
 
 DAEMONS = [("hactl1", "slurmdbd"), ("hactl1", "slurmctld"), ("hactl2", "slurmctld"),
            ("hac1", "slurmd"), ("hac2", "slurmd"), ("hactl1", "slurmrestd")]

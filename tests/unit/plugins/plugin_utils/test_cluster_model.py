@@ -387,3 +387,128 @@ def test_building_does_not_change_the_input():
     built = build(model=(name, nodes, partitions))
     built.variables()['slurm_nodes'][0]['features'].append('x')
     assert (nodes, partitions) == before and built.nodes[0]['features'] == []
+
+
+# ---- cloud node classes (docs/elastic.md) ----
+
+from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic import config as elastic_config  # noqa: E402
+
+EC2 = {'region': 'eu-west-1', 'launch_template': {'name': 'hpc-compute'}, 'role_arn': 'arn:aws:iam::111111111111:role/hpc-burst'}
+
+
+def hybrid(**cloud_changes):
+    name, nodes, partitions = lab()
+    cloud = dict({'class': 'aws', 'provider': 'ec2', 'ec2': EC2}, **cloud_changes)
+    nodes.append(dict(nodes[0], names='aws-[1-4]', configless=True, cloud=cloud))
+    nodes.append(dict(nodes[0], names='cloud[1-2]', configless=True,
+                      cloud={'class': 'lab', 'provider': 'docker', 'docker': {'image': 'hpclab/compute:trixie', 'network': 'hpclab'}}))
+    partitions[0]['nodes'] = 'c[1-2],aws-[1-4],cloud[1-2]'
+    return name, nodes, partitions
+
+
+def build_hybrid(nodes=None, addresses=None, power_saving=None):
+    name, default_nodes, partitions = hybrid()
+    return model.build(name, nodes or default_nodes, partitions, groups={'slurmctld': ['ctl1', 'ctl2']}, check_slurmd_group=False,
+                       addresses=addresses or {'ctl1': '10.0.0.11'}, power_saving=power_saving)
+
+
+def cloud_messages(nodes=None, addresses=None, power_saving=None):
+    with pytest.raises(model.ModelError) as error:
+        build_hybrid(nodes, addresses, power_saving)
+    return [problem.message for problem in error.value.problems]
+
+
+def test_cloud_classes_and_their_program_config():
+    facts = build_hybrid().facts()
+    assert facts['cloud_classes'] == {'aws': {'nodes': 'aws-[1-4]', 'provider': 'ec2'},
+                                      'lab': {'nodes': 'cloud[1-2]', 'provider': 'docker'}}
+    elastic = facts['elastic']
+    assert elastic['commands']['resume'] == '/usr/local/sbin/hpcstack-elastic-resume'
+    assert elastic['config_path'] == elastic_config.DEFAULT_PATH
+    config = elastic['config']
+    assert elastic_config.validate(config, expand=hostlist.expand) == []
+    assert config['cluster'] == 'lab' and config['classes']['aws']['ec2'] == EC2
+    # Docker classes fetch slurm.conf from the controllers, by address where the model knows it.
+    assert config['classes']['lab']['docker']['conf_servers'] == ['10.0.0.11', 'ctl2']
+    lines = facts['slurm_conf']['node_lines']
+    assert lines[1] == ('NodeName=aws-[1-4] CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 Features=aws '
+                        'Weight=1000 State=CLOUD')
+    assert lines[0].endswith('State=UNKNOWN') and 'Weight' not in lines[0]
+    static_only = [line for entry in facts['slurm_conf']['power_saving'] for line in entry['lines'] if line.startswith('SuspendExcNodes')]
+    assert static_only == ['SuspendExcNodes=c[1-2]'] * 3
+    assert [entry['since'] for entry in facts['slurm_conf']['power_saving']] == ['22.05', '23.02', '23.11']
+
+
+def test_a_cloud_class_keeps_its_own_weight_and_features():
+    _name, nodes, _partitions = hybrid()
+    nodes[1] = dict(nodes[1], weight=5, features=['ib'])
+    assert build_hybrid(nodes).facts()['slurm_conf']['node_lines'][1].endswith('Features=ib,aws Weight=5 State=CLOUD')
+
+
+def test_program_settings_come_from_slurm_power_saving():
+    config = build_hybrid(power_saving={'elastic': {'batch_size': 10, 'timeouts': {'address': 60}}}).facts()['elastic']['config']
+    assert config['batch_size'] == 10 and config['timeouts'] == {'address': 60}
+
+
+def test_static_cluster_has_no_cloud_facts():
+    name, nodes, partitions = lab()
+    facts = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False).facts()
+    assert facts['cloud_classes'] == {} and facts['elastic'] == {} and facts['slurm_conf']['power_saving'] == []
+    assert facts['slurm_conf']['slurmctld_parameters'] == []
+
+
+def test_cloud_mistakes():
+    _name, nodes, _partitions = hybrid()
+    nodes[1] = dict(nodes[1], configless=False, options={'NodeAddr': '10.1.1.1'},
+                    cloud={'class': 'aws', 'provider': 'ec2', 'ec2': {'role_arn': 'arn:aws:iam::1:user/x', 'launch_template': {'name': 'hpc-compute'}}})
+    nodes[2] = dict(nodes[2], cloud={'class': 'aws', 'provider': 'gce'})
+    assert cloud_messages(nodes, addresses={'aws-3': '10.1.1.3'}, power_saving={'elastic': {'batch_size': 0}}) == [
+        'slurm_nodes[1] (aws-[1-4]): cloud nodes must be configless (configless: true): an instance has no slurm.conf of its '
+        'own and fetches it from the controllers',
+        'slurm_nodes[1] (aws-[1-4]): cloud nodes get their address when their instance starts: remove node_address of aws-3',
+        'slurm_nodes[1] (aws-[1-4]): cloud nodes get their address when their instance starts: remove NodeAddr from options',
+        'slurm_nodes[2] (cloud[1-2]): cloud class aws is already used by slurm_nodes[1] (aws-[1-4])',
+        'slurm_nodes[1] (aws-[1-4]): cloud.ec2.region: is required (the AWS region to launch in, e.g. eu-west-1)',
+        "slurm_nodes[1] (aws-[1-4]): cloud.ec2.role_arn: 'arn:aws:iam::1:user/x' is not valid "
+        "(like arn:aws:iam::123456789012:role/hpc-burst)",
+        'slurm_power_saving: elastic.batch_size: must be between 1 and 1000, got 0',
+    ]
+
+
+def test_cloud_shape_and_power_saving_keys():
+    _name, nodes, _partitions = hybrid()
+    nodes[1] = dict(nodes[1], cloud={'class': 'aws', 'provider': 'ec2', 'ec3': {}})
+    nodes[2] = dict(nodes[2], cloud='docker')
+    assert cloud_messages(nodes, power_saving={'suspend_time': 'soon', 'elastic': []}) == [
+        'slurm_nodes[1] (aws-[1-4]): cloud has unknown keys ec3 (known: class, provider, all_or_nothing, docker, ec2)',
+        "slurm_nodes[2] (cloud[1-2]): cloud must be a mapping with class, provider and the provider's settings",
+        'slurm_power_saving: suspend_time must be seconds (0 or more) or INFINITE',
+        'slurm_power_saving: elastic must be a mapping of option name to value',
+    ]
+    assert cloud_messages(power_saving={'elastic': {'classes': {}}}) == [
+        'slurm_power_saving: elastic has unknown keys classes (known: state_dir, scontrol, batch_size, launch_parallelism, timeouts)']
+
+
+def test_partition_suspend_time():
+    name, nodes, partitions = hybrid()
+    partitions[0]['suspend_time'] = 'INFINITE'
+    built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False)
+    assert built.facts()['slurm_conf']['partition_lines'][0].endswith('State=UP SuspendTime=INFINITE')
+
+
+def test_cloud_nodes_are_in_no_host_group():
+    name, nodes, partitions = hybrid()
+    nodes[1]['gres'] = ['gpu:1']
+    built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1'], 'slurmd': ['c1', 'c2']})
+    groups = built.groups()
+    assert groups['slurmd'] == ['c1', 'c2'] and groups['partition_debug'] == ['c1', 'c2']
+    assert groups['slurm_configless'] == [] and groups['slurm_gpu_nodes'] == []
+    assert 'aws-1' not in groups['cluster_members']
+    assert messages(name, nodes, partitions, slurmd_hosts=['c1', 'c2', 'aws-1']) == [
+        'slurmd group: hosts aws-1 are cloud nodes: leave them out of the group (no play can reach a node that is powered down)']
+
+
+def test_cloud_nodes_alone_make_the_controllers_configless():
+    name, nodes, partitions = hybrid()
+    built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False)
+    assert built.facts()['slurm_conf']['slurmctld_parameters'] == ['enable_configless', 'idle_on_node_suspend']

@@ -82,6 +82,30 @@ def test_one_problem(variables, message):
     assert problems({'c1': variables}) == [message]
 
 
+@pytest.mark.parametrize('variables, message', [
+    ({'rolling_serial': '2x'}, "c1: rolling_serial must be a number of nodes or a percentage such as 25%, got '2x'"),
+    ({'rolling_serial': True}, 'c1: rolling_serial must be a number of nodes or a percentage such as 25%, got True'),
+    ({'slurm_upgrade_batch': '%'},
+     "c1: slurm_upgrade_batch must be a number of compute nodes or a percentage such as 25%, got '%'"),
+    ({'rolling_action': 'tasks', 'rolling_action_tasks': ''},
+     'c1: rolling_action is tasks: set rolling_action_tasks to the path of the task file to run on each node'),
+    ({'backup_keep': '0'}, 'c1: backup_keep must be at least 1: the backup just taken is always kept (got 0)'),
+    ({'restore_database': 'acct-db'},
+     "c1: restore_database must be a database name of 1 to 64 of A-Z, a-z, 0-9, _ and $, got 'acct-db'"),
+    ({'slurm_upgrade_target_version': 24.11},
+     'c1: slurm_upgrade_target_version must be a quoted string such as "25.05" (unquoted, YAML reads 25.10 as the number '
+     '25.1; got 24.11)'),
+])
+def test_one_day2_problem(variables, message):
+    assert problems({'c1': variables}) == [message]
+
+
+def test_valid_day2_values_pass():
+    assert problems({'c1': {'rolling_serial': '25%', 'slurm_upgrade_batch': 3, 'rolling_action': 'tasks',
+                            'rolling_action_tasks': 'site/firmware.yml', 'backup_keep': 1, 'restore_database': 'slurm_acct_restore',
+                            'slurm_upgrade_target_version': '25.05'}}) == []
+
+
 def test_valid_values_pass():
     assert problems({'c1': {'slurm_slurmd_port': 7000, 'munge_key': key(1024), 'slurm_jwt_key': key(32), 'lmod_bashrc': 'yes',
                             'sssd_ldap_uri': ['ldaps://ldap1:636'], 'sssd_ldap_search_base': 'dc=example,dc=org'}}) == []
