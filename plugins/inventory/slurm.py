@@ -250,8 +250,10 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError('%s: no usable slurmrestd API version at %s (%s): %s'
                                      % (path, url, hint, to_native(exc))) from exc
         except SlurmRestServerError as exc:
-            raise AnsibleParserError('%s: slurmrestd at %s failed, is slurmctld up? (on Slurm 22.05 a rejected token '
-                                     'looks like this too): %s' % (path, url, to_native(exc))) from exc
+            hint = ' (on Slurm 22.05 a rejected token looks like this too)' \
+                if (client.versions or {}).get('slurm') == 'v0.0.38' else ''
+            raise AnsibleParserError('%s: slurmrestd at %s failed, is slurmctld up?%s: %s'
+                                     % (path, url, hint, to_native(exc))) from exc
         except SlurmRestError as exc:
             raise AnsibleParserError('%s: %s' % (path, to_native(exc))) from exc
         return {'api_version': client.versions['slurm'], 'nodes': nodes}

@@ -11,8 +11,9 @@ plain dict, so callers never see the difference. v0.0.43 and v0.0.44 only add fi
 lower-case flags next to the base state); v0.0.45 removes fields no normalised dict is made of
 (node ``power``, ``external_sensors``, ``tres_weighted``, job ``power``, diag ``parts_packed``)
 and renames job ``select_type`` values, which no dict carries either. What the dicts do read and
-v0.0.45 changed: ping ``mode``/``pinged`` (normalise_ping) and partition flags (normalise_partition). Also: Slurm duration parsing, and the one TRES and GRES parser
-of the collection (modules compare limits with it, the Slurm exporter counts resources with it).
+v0.0.45 changed: ping ``mode``/``pinged`` (normalise_ping) and partition flags (normalise_partition).
+Also: Slurm duration parsing, and the one TRES and GRES parser of the collection (modules compare
+limits with it, the Slurm exporter counts resources with it).
 """
 
 from __future__ import annotations

@@ -6,12 +6,12 @@
     hpcstack-exporters slurm --url http://ctl:6820 --user slurm --token-file /etc/slurm/exporter.jwt
 
 Talks to slurmrestd through the collection's ``_slurm_rest`` client, which negotiates the API
-version (v0.0.38 for Slurm 22.05, v0.0.40-42 for 24.11, v0.0.42-45 for 26.05) and normalises what differs; metric names
-never depend on the version. slurmrestd is asked at most once per ``--cache-seconds`` whatever the
-number of scrapers, and a circuit breaker stops asking after repeated failures (the last good
-data is served, marked stale). ``slurm_up`` is only reported when the exporter can tell whether
-slurmctld runs: a rejected token and an API version in common with none are reported by their own
-families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
+version (v0.0.38 for Slurm 22.05, v0.0.42 of v0.0.40-42 for 24.11, v0.0.45 of v0.0.42-45 for 26.05)
+and normalises what differs; metric names never depend on the version. slurmrestd is asked at
+most once per ``--cache-seconds`` whatever the number of scrapers, and a circuit breaker stops
+asking after repeated failures (the last good data is served, marked stale). ``slurm_up`` is only
+reported when the exporter can tell whether slurmctld runs: a rejected token and an API version in
+common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
 """
 
 from __future__ import annotations
