@@ -12,7 +12,9 @@ version both sides know for ``/slurm`` and ``/slurmdb`` that the server does not
 (an older deprecated one only when nothing else is in common), and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
 exponential backoff, bounded in count and total time; a rejected token never is (Slurm 22.05
-answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down).
+answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down;
+Slurm 26.05 answers it on ``/slurmdb`` as it answers slurmdbd down, which slurmctld's answer
+tells apart).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def _opaque_v0_0_38(path: str, status: Optional[int], errors: List[dict]) -> boo
 
 
 def _opaque_slurmdb(path: str, status: Optional[int], errors: List[dict]) -> bool:
-    """True for Slurm 25.05+'s answer on /slurmdb/ that hides its cause: only "Failed to open slurmdbd connection".
+    """True for the answer on /slurmdb/ that hides its cause: only "Failed to open slurmdbd connection".
 
     26.05 gives it (HTTP 502, error 7000) both for a token it rejects and for a slurmdbd it cannot
     reach (recorded: 26.05/rest/v0.0.4x/error_bad_token_db and db_accounts_db_down are the same);
@@ -301,16 +303,15 @@ class SlurmRestClient(object):
         return (False if status == 200 and not errors else None), errors
 
     def _token_rejected_slurmctld(self, version: str) -> Tuple[Optional[bool], List[dict]]:
-        """(True, errors) when slurmctld, asked through slurmrestd 25.05+, rejects the token.
+        """(True, errors) when slurmctld, asked through slurmrestd (23.11 and later), rejects the token.
 
         One GET of the ping, not retried: a controller that answers means the token is good
-        (False); v0.0.45 names "Protocol authentication error" in the ping's status; v0.0.41 to
-        v0.0.44 ping a rejected token DOWN, as a slurmctld that is down, so then one GET of the
-        nodes tells (HTTP 511 / error 1007 for the token). None when it cannot tell.
+        (False); v0.0.45 names "Protocol authentication error" in the ping's status; older versions
+        (recorded: v0.0.42 on 24.11, v0.0.42 to v0.0.44 on 26.05) ping a rejected token DOWN, as a
+        slurmctld that is down, so then one GET of the nodes tells (HTTP 511 / error 1007 for the token). None when it cannot tell.
         """
-        ping_path = "/%s/%s/ping" % ("slurm", self.versions["slurm"] if self.versions and self.versions.get("slurm")
-                                     else version)
-        for path in (ping_path, ping_path[:-len("ping")] + "nodes"):
+        version = (self.versions or {}).get("slurm") or version
+        for path in ("/slurm/%s/ping" % version, "/slurm/%s/nodes" % version):
             self.requests += 1
             try:
                 status, raw = self._once("GET", path, None)
