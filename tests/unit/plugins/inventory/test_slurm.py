@@ -423,7 +423,9 @@ def unused_port():
                  r'after 4 attempt\(s\)\): Failure to query nodes: Unable to contact slurm controller \(connect failure\)$',
                  id='slurmctld-down-26.05'),
     pytest.param({'/openapi/v3': [NOT_FOUND], '/openapi': [(200, {'paths': {'/slurm/v0.0.36/nodes': {}, '/slurm/v0.0.37/nodes': {}}})]}, {},
-                 r'no usable slurmrestd API version .*supports Slurm 22.05 to 26.05 \(API v0.0.38 to v0.0.45\)\): no common slurmrestd API version: server serves v0.0.36, v0.0.37, client supports v0.0.45, v0.0.44, v0.0.43, v0.0.42, v0.0.41, v0.0.40, v0.0.38$', id='no-common-version'),
+                 r'no usable slurmrestd API version .*supports Slurm 22.05 to 26.05 \(API v0.0.38 to v0.0.45\)\): no common '
+                 r'slurmrestd API version: server serves v0.0.36, v0.0.37, client supports v0.0.45, v0.0.44, v0.0.43, '
+                 r'v0.0.42, v0.0.41, v0.0.40, v0.0.38$', id='no-common-version'),
 ])
 def test_errors(serve, tmp_path, answers, options, message):
     url, canned = serve(answers)
