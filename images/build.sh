@@ -4,7 +4,7 @@
 # The image is labelled with a hash of this recipe and rebuilt only when it changes.
 set -euo pipefail
 
-suite="${1:?usage: images/build.sh SUITE (trixie|bookworm)}"
+suite="${1:?usage: images/build.sh SUITE (trixie|bookworm|forky)}"
 here="$(cd "$(dirname "$0")" && pwd)"
 tag="hpcstack/debian:${suite}"
 mirror="${HPCSTACK_MIRROR:-http://deb.debian.org/debian}"
@@ -20,7 +20,7 @@ if [[ "$current" == "$recipe_hash" ]]; then
 fi
 
 command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap; }
-# bookworm's debootstrap may not know trixie yet; trixie's script is the same as sid's.
+# bookworm's debootstrap may not know trixie or forky; their script is the same as sid's.
 if [[ ! -e "/usr/share/debootstrap/scripts/$suite" ]]; then
   ln -s sid "/usr/share/debootstrap/scripts/$suite"
 fi
@@ -46,6 +46,12 @@ Suites: $suite-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SOURCES
+
+# Debian testing (forky): the mirror's Release file is past its Valid-Until and apt refuses it.
+# The override lives in this lab image only, never in a role's defaults.
+if [[ "$suite" == forky ]]; then
+  echo 'Acquire::Check-Valid-Until "false";' >"$rootfs/etc/apt/apt.conf.d/99hpcstack-lab-valid-until"
+fi
 
 cp /etc/resolv.conf "$rootfs/etc/resolv.conf"
 chroot "$rootfs" /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -y -qq upgrade && apt-get clean' >/dev/null

@@ -18,8 +18,9 @@ description:
     to run maintenance only on idle GPU nodes.
   - The configuration file is a YAML file whose name ends with C(slurm.yml) or C(slurm.yaml) (V(slurm.yml),
     V(prod.slurm.yml)), with O(plugin=hpcstack.cluster.slurm).
-  - The API version is negotiated with the server (the newest that both sides know, V(v0.0.42) down to V(v0.0.38), so
-    Slurm 22.05 to 24.11) unless O(api_version) pins one. Group C(all) gets V(slurm_live_api_version), the version used.
+  - The API version is negotiated with the server (the newest that both sides know and the server does not mark
+    deprecated, V(v0.0.45) down to V(v0.0.38), so Slurm 22.05 to 26.05) unless O(api_version) pins one. Group
+    C(all) gets V(slurm_live_api_version), the version used.
   - 'The groups are below. Characters other than letters, digits and V(_) in a name become V(_), as in the
     P(hpcstack.cluster.cluster#inventory) plugin: partition V(gpu-a100) is group C(partition_gpu_a100).'
   - C(slurmd), every node.
@@ -77,7 +78,7 @@ options:
     description:
       - Use this slurmrestd API version instead of negotiating one.
     type: str
-    choices: [v0.0.38, v0.0.40, v0.0.41, v0.0.42]
+    choices: [v0.0.38, v0.0.40, v0.0.41, v0.0.42, v0.0.43, v0.0.44, v0.0.45]
   timeout:
     description: Seconds to wait for each HTTP answer. Failed connections and 5xx answers are retried three times.
     type: int
@@ -245,12 +246,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if self.get_option('api_version'):
                 hint = 'api_version %s is pinned; remove it to negotiate one' % self.get_option('api_version')
             else:
-                hint = 'this plugin supports Slurm 22.05 to 24.11 (API v0.0.38 to v0.0.42)'
+                hint = 'this plugin supports Slurm 22.05 to 26.05 (API v0.0.38 to v0.0.45)'
             raise AnsibleParserError('%s: no usable slurmrestd API version at %s (%s): %s'
                                      % (path, url, hint, to_native(exc))) from exc
         except SlurmRestServerError as exc:
-            raise AnsibleParserError('%s: slurmrestd at %s failed, is slurmctld up? (on Slurm 22.05 a rejected token '
-                                     'looks like this too): %s' % (path, url, to_native(exc))) from exc
+            hint = ' (on Slurm 22.05 a rejected token looks like this too)' \
+                if (client.versions or {}).get('slurm') == 'v0.0.38' else ''
+            raise AnsibleParserError('%s: slurmrestd at %s failed, is slurmctld up?%s: %s'
+                                     % (path, url, hint, to_native(exc))) from exc
         except SlurmRestError as exc:
             raise AnsibleParserError('%s: %s' % (path, to_native(exc))) from exc
         return {'api_version': client.versions['slurm'], 'nodes': nodes}

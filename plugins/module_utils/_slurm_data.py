@@ -5,9 +5,15 @@
 
 Slurm reports the same objects in three shapes: ``scontrol show -o`` text, the JSON of
 data_parser v0.0.38 (Slurm 22.05) and the JSON of v0.0.40 and later (Slurm 23.11+, also what
-``scontrol --json`` prints on 24.11). The ``normalise_*`` functions turn each into one plain dict,
-so callers never see the difference. Also: Slurm duration parsing, and the one TRES and GRES parser
-of the collection (modules compare limits with it, the Slurm exporter counts resources with it).
+``scontrol --json`` prints on 24.11 and 26.05). The ``normalise_*`` functions turn each into one
+plain dict, so callers never see the difference. v0.0.43 and v0.0.44 only add fields and states
+(node flags such as ``BLOCKED`` and ``EXTERNAL``, the job flag ``EXPEDITING``: they arrive as
+lower-case flags next to the base state); v0.0.45 removes fields no normalised dict is made of
+(node ``power``, ``external_sensors``, ``tres_weighted``, job ``power``, diag ``parts_packed``)
+and renames job ``select_type`` values, which no dict carries either. What the dicts do read and
+v0.0.45 changed: ping ``mode``/``pinged`` (normalise_ping) and partition flags (normalise_partition).
+Also: Slurm duration parsing, and the one TRES and GRES parser of the collection (modules compare
+limits with it, the Slurm exporter counts resources with it).
 """
 
 from __future__ import annotations
@@ -297,6 +303,30 @@ def normalise_node(raw: dict) -> dict:
     })
 
 
+def normalise_ping(raw: dict, index: int = 0, count: int = 1) -> dict:
+    """One controller of a REST ping answer (any version) to {hostname, up, mode, latency}.
+
+    v0.0.38 to v0.0.44 give ``pinged`` ("UP"/"DOWN") and ``mode``; v0.0.41 and later also
+    ``responding``, which v0.0.45 keeps alone (``mode`` and ``pinged`` are gone). Without ``mode``
+    it is named from ``index`` (the controller's position in the answer) of ``count`` as slurmrestd
+    names it: ``primary``, then ``backup`` when there are two controllers, else ``backup<index>``.
+    """
+    if "responding" in raw:
+        up = bool(raw["responding"])
+    else:
+        up = str(raw.get("pinged", raw.get("ping", ""))).upper() == "UP"
+    mode = raw.get("mode")
+    if not mode:
+        mode = "primary" if index == 0 else ("backup" if index == 1 and count == 2 else "backup%d" % index)
+    return {"hostname": raw.get("hostname"), "up": up, "mode": mode, "latency": number(raw.get("latency"))}
+
+
+def normalise_pings(items: list | None) -> list[dict]:
+    """Every controller of a REST ping answer, normalised (normalise_ping)."""
+    items = [item for item in items or [] if isinstance(item, dict)]
+    return [normalise_ping(item, index, len(items)) for index, item in enumerate(items)]
+
+
 def normalise_partition(raw: dict) -> dict:
     """A partition from ``scontrol show -o partition`` or REST/``--json`` (any version)."""
     if "PartitionName" in raw:
@@ -314,7 +344,9 @@ def normalise_partition(raw: dict) -> dict:
             "nodes": raw.get("nodes", {}).get("configured", ""),
             "total_cpus": _int(raw.get("cpus", {}).get("total")),
             "total_nodes": _int(raw.get("nodes", {}).get("total")),
-            "default": None,  # slurmrestd 24.11 does not report it
+            # v0.0.45 (Slurm 26.05) lists partition flags (DEFAULT ...); v0.0.40 to v0.0.44 do not report it
+            "default": ("DEFAULT" in [str(f).upper() for f in raw["flags"]])
+            if isinstance(raw.get("flags"), list) else None,
             "max_time": None if max_time == "infinite" else max_time,
         }
     max_time = raw.get("max_time_limit")  # v0.0.38: -1 is unlimited

@@ -8,10 +8,13 @@
     client.get("slurm", "jobs", decoder=decode)   # decode(read): the caller's own decoding as it arrives
 
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
-version both sides know for ``/slurm`` and ``/slurmdb``, and returns the dicts of
+version both sides know for ``/slurm`` and ``/slurmdb`` that the server does not mark deprecated
+(an older deprecated one only when nothing else is in common), and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
 exponential backoff, bounded in count and total time; a rejected token never is (Slurm 22.05
-answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down).
+answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down;
+Slurm 26.05 answers it on ``/slurmdb`` as it answers slurmdbd down, which slurmctld's answer
+tells apart).
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ try:
 except ImportError:  # used outside Ansible (exporter, benchmarks)
     import _slurm_data as data  # noqa
 
-SUPPORTED_VERSIONS = ("v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38")
+SUPPORTED_VERSIONS = ("v0.0.45", "v0.0.44", "v0.0.43", "v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38")
 RETRY_STATUS = (500, 502, 503, 504)
+_VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
 _VERSION_PATH = re.compile(r"^/(slurm|slurmdb)/(v\d+\.\d+\.\d+)/")
 _AUTH_ERROR_NUMBERS = (1007,)  # ESLURM_PROTOCOL_AUTHENTICATION_ERROR (bad/expired token)
 
@@ -109,6 +113,58 @@ def _opaque_v0_0_38(path: str, status: Optional[int], errors: List[dict]) -> boo
         return False
     return all(err.get("error") == "Unspecified error" and err.get("errno", err.get("error_number")) == -1
                for err in errors)
+
+
+def _opaque_slurmdb(path: str, status: Optional[int], errors: List[dict]) -> bool:
+    """True for the answer on /slurmdb/ that hides its cause: only "Failed to open slurmdbd connection".
+
+    26.05 gives it (HTTP 502, error 7000) both for a token it rejects and for a slurmdbd it cannot
+    reach (recorded: 26.05/rest/v0.0.4x/error_bad_token_db and db_accounts_db_down are the same);
+    24.11 said "authentication error" in the first case. Only slurmctld's answer tells them apart.
+    """
+    match = _VERSION_PATH.match(path)
+    if status is None or status < 500 or not errors or not match or match.groups()[0] != "slurmdb" \
+            or match.group(2) == "v0.0.38":
+        return False
+    return all(err.get("error_number") == 7000 and err.get("description") == "Failed to open slurmdbd connection"
+               for err in errors)
+
+
+def _data_parsers(spec: dict) -> Optional[set]:
+    """The versions ``info["x-slurm"].data_parsers`` lists (Slurm 23.11+), None when absent."""
+    info = spec.get("info") if isinstance(spec.get("info"), dict) else {}
+    xslurm = info.get("x-slurm")
+    parsers = xslurm.get("data_parsers") if isinstance(xslurm, dict) else None
+    if not isinstance(parsers, list):
+        return None
+    return set(item["plugin"] for item in parsers
+               if isinstance(item, dict) and _VERSION.match(str(item.get("plugin") or "")))
+
+
+def served_versions(spec: Optional[dict]) -> Tuple[dict, dict]:
+    """({plugin: served versions}, {plugin: deprecated versions}) of an OpenAPI document.
+
+    Served: the versions with paths under ``/slurm/`` and ``/slurmdb/``, restricted to the data
+    parsers ``info["x-slurm"]`` lists where the server gives that list (23.11+). Deprecated: the
+    versions whose every operation the document marks ``deprecated`` (26.05 marks all of v0.0.42
+    so; its data_parsers list carries no deprecation mark).
+    """
+    spec = spec if isinstance(spec, dict) else {}
+    parsers = _data_parsers(spec)
+    served = {"slurm": set(), "slurmdb": set()}
+    live = {"slurm": set(), "slurmdb": set()}
+    paths = spec.get("paths") if isinstance(spec.get("paths"), dict) else {}
+    for path, operations in paths.items():
+        match = _VERSION_PATH.match(path)
+        if not match or (parsers is not None and match.group(2) not in parsers):
+            continue
+        plugin, version = match.groups()
+        served[plugin].add(version)
+        if not isinstance(operations, dict) or not operations \
+                or any(not (isinstance(op, dict) and op.get("deprecated")) for op in operations.values()):
+            live[plugin].add(version)
+    deprecated = dict((plugin, versions - live[plugin]) for plugin, versions in served.items())
+    return served, deprecated
 
 
 class SlurmRestClient(object):
@@ -212,6 +268,10 @@ class SlurmRestClient(object):
                 rejected, db_errors = self._token_rejected_v0_0_38()
                 if rejected:  # never retried: the same token would be rejected again
                     raise self._auth_error(status, errors + db_errors)
+            if attempt == 1 and _opaque_slurmdb(path, status, errors):
+                rejected, ctld_errors = self._token_rejected_slurmctld(_VERSION_PATH.match(path).group(2))
+                if rejected:
+                    raise self._auth_error(status, errors + ctld_errors)
             retryable = status is None or status in RETRY_STATUS
             delay = self.backoff * (2 ** (attempt - 1))
             if retryable and attempt <= self.retries and self._clock() + delay < deadline:
@@ -241,6 +301,36 @@ class SlurmRestClient(object):
         if _is_auth_failure(status, errors):
             return True, errors
         return (False if status == 200 and not errors else None), errors
+
+    def _token_rejected_slurmctld(self, version: str) -> Tuple[Optional[bool], List[dict]]:
+        """(True, errors) when slurmctld, asked through slurmrestd (23.11 and later), rejects the token.
+
+        One GET of the ping, not retried: a controller that answers means the token is good
+        (False); v0.0.45 names "Protocol authentication error" in the ping's status; older versions
+        (recorded: v0.0.42 on 24.11, v0.0.42 to v0.0.44 on 26.05) ping a rejected token DOWN, as a
+        slurmctld that is down, so then one GET of the nodes tells (HTTP 511 / error 1007 for the token). None when it cannot tell.
+        """
+        version = (self.versions or {}).get("slurm") or version
+        for path in ("/slurm/%s/ping" % version, "/slurm/%s/nodes" % version):
+            self.requests += 1
+            try:
+                status, raw = self._once("GET", path, None)
+            except (OSError, http_client.HTTPException):
+                return None, []
+            decoded, errors = self._decode(raw)
+            if _is_auth_failure(status, errors):
+                return True, errors
+            if path.endswith("/nodes"):
+                return (False if status == 200 and not errors else None), errors
+            pings = decoded.get("pings") if isinstance(decoded, dict) else None
+            if status != 200 or not isinstance(pings, list):
+                return None, errors
+            if any(data.normalise_ping(p)["up"] for p in pings if isinstance(p, dict)):
+                return False, []
+            statuses = [p.get("status") for p in pings if isinstance(p, dict) and p.get("status")]
+            if any("authentication" in str(text).lower() for text in statuses):
+                return True, [{"description": "slurmctld ping", "error": str(text)} for text in statuses]
+        return None, []
 
     @staticmethod
     def _decode(raw):
@@ -279,22 +369,23 @@ class SlurmRestClient(object):
 
     # -- versions --------------------------------------------------------------------------
     def negotiate(self):
-        """Pick the newest served version of each plugin; returns {"slurm": v, "slurmdb": v}."""
+        """Pick a version of each plugin; returns {"slurm": v, "slurmdb": v}.
+
+        The newest both sides know that the server does not mark deprecated; a deprecated one only
+        when it is the only one in common (Slurm 26.11 drops v0.0.42, 26.05 deprecates it).
+        """
         if self.versions:
             return self.versions
         try:
             spec = self.request("GET", "/openapi/v3")
         except SlurmRestVersionError:
             spec = self.request("GET", "/openapi")
-        served = {"slurm": set(), "slurmdb": set()}
-        for path in (spec or {}).get("paths", {}):
-            match = _VERSION_PATH.match(path)
-            if match:
-                served[match.group(1)].add(match.group(2))
+        served, deprecated = served_versions(spec)
         chosen = {}
         for plugin, versions in served.items():
             common = [v for v in SUPPORTED_VERSIONS if v in versions]
-            chosen[plugin] = common[0] if common else None
+            current = [v for v in common if v not in deprecated[plugin]]
+            chosen[plugin] = (current or common or [None])[0]
         if not chosen["slurm"]:
             raise SlurmRestVersionError(
                 "no common slurmrestd API version: server serves %s, client supports %s"
@@ -319,12 +410,7 @@ class SlurmRestClient(object):
 
     # -- the interface callers use ---------------------------------------------------------
     def ping(self):
-        result = []
-        for item in self._get("slurm", "ping", "pings"):
-            state = item.get("pinged", item.get("ping", ""))
-            result.append({"hostname": item.get("hostname"), "up": str(state).upper() == "UP",
-                           "mode": item.get("mode"), "latency": item.get("latency")})
-        return result
+        return data.normalise_pings(self._get("slurm", "ping", "pings"))
 
     def nodes(self):
         return [data.normalise_node(n) for n in self._get("slurm", "nodes", "nodes")]

@@ -15,8 +15,8 @@ description:
   - Gathers Slurm state as structured data, the same on every Slurm version.
   - Without O(url), runs C(scontrol) on the target; C(scontrol --json) where the installed Slurm
     has it (23.11 and later), C(scontrol show -o) text otherwise (for example Slurm 22.05).
-  - With O(url), asks slurmrestd, negotiating the newest API version both sides know
-    (v0.0.38 on Slurm 22.05, v0.0.40 to v0.0.42 on 24.11).
+  - With O(url), asks slurmrestd, negotiating the newest API version both sides know that the server
+    does not mark deprecated (v0.0.38 on Slurm 22.05, v0.0.42 on 24.11, v0.0.45 on 26.05).
 author:
   - hpcstack developers (@hpcstack)
 extends_documentation_fragment:
@@ -79,7 +79,8 @@ nodes:
             "partitions": ["batch"], "next_state": null, "drained": false, "draining": true}]
 partitions:
   description: Partitions; C(max_time) in minutes, null when unlimited; C(default) is null when
-    slurmrestd 24.11 answers (it does not report it).
+    slurmrestd answers with API v0.0.40 to v0.0.44 (they do not report it; v0.0.45 and
+    C(scontrol) do).
   returned: when V(partitions) is gathered
   type: list
   elements: dict
@@ -94,13 +95,16 @@ jobs:
             "state": "running", "nodes": "c1", "reason": "None", "time_limit": 2880,
             "start_time": 1795611154, "cpus": 1, "qos": "normal"}]
 ping:
-  description: slurmctld answers to slurmrestd's ping.
+  description: slurmctld answers to slurmrestd's ping. C(mode) is C(primary), C(backup) (two
+    controllers) or C(backup<n>); API v0.0.45 no longer reports it, then it comes from the
+    controller's position in the answer, as slurmrestd numbers them.
   returned: when V(ping) is gathered
   type: list
   elements: dict
   sample: [{"hostname": "ctl1", "up": true, "mode": "primary", "latency": 598}]
 diag:
-  description: slurmctld statistics (C(sdiag)) from slurmrestd.
+  description: slurmctld statistics (C(sdiag)) from slurmrestd, the numbers only (lists such as
+    the RPC counts are left out). API v0.0.45 no longer reports C(parts_packed).
   returned: when V(diag) is gathered
   type: dict
   sample: {"jobs_running": 1, "server_thread_count": 1}

@@ -233,9 +233,9 @@ DOC_HEAD = """# Slurm exporter metrics
      tests/unit/exporter checks that this file equals that output. -->
 
 `hpcstack-exporters slurm` reads slurmrestd (Slurm 22.05 API v0.0.38, Slurm 23.11/24.11 API
-v0.0.40 to v0.0.42) and serves these %(count)d metric families. Names and labels are the same
-whatever the API version; a family whose data a Slurm version does not report is present without
-samples. Units are base units (seconds, bytes); times are Unix seconds.
+v0.0.40 to v0.0.42, Slurm 26.05 API v0.0.42 to v0.0.45) and serves these %(count)d metric families.
+Names and labels are the same whatever the API version; a family whose data a Slurm version does
+not report is present without samples. Units are base units (seconds, bytes); times are Unix seconds.
 
 Behaviour worth knowing when writing alerts:
 
@@ -258,9 +258,34 @@ Behaviour worth knowing when writing alerts:
 """
 
 
+# Families with samples on one recorded Slurm/API version and none on another, with why:
+# (family, versions without samples, reason). tests/unit/exporter/test_exporter_versions.py
+# compares the recorded 24.11 and 26.05 clusters and fails on any difference not listed here.
+VERSION_DIFFERENCES: tuple[tuple[str, str, str], ...] = ()
+
+
+def _differences_markdown() -> str:
+    lines = ["## Differences between Slurm versions\n\n",
+             "Checked on the recorded answers of Slurm 24.11 (v0.0.42) and 26.05 (v0.0.42 to v0.0.45):\n"]
+    if not VERSION_DIFFERENCES:
+        lines.append("every family that has samples on one has samples on the other.\n\n")
+    else:
+        lines.append("the same families have samples, except:\n\n| Metric | No samples on | Why |\n| --- | --- | --- |\n")
+        for name, where, why in VERSION_DIFFERENCES:
+            lines.append("| `%s` | %s | %s |\n" % (name, where, why))
+        lines.append("\n")
+    lines.append("v0.0.45 no longer reports the node `power`, `external_sensors` and `tres_weighted`, the job\n"
+                 "`power` and the sdiag `parts_packed` fields, which no metric is made of. It drops the ping's\n"
+                 "`mode`: `slurm_controller_up`'s `mode` label is then named from the controller's position, as\n"
+                 "slurmrestd names it (`primary`, `backup`, `backup2` ...). Node flags new in v0.0.43/v0.0.44\n"
+                 "(`blocked`, `external`) appear in `slurm_nodes_flag`; the job flag `expediting` does not\n"
+                 "change a job's base state.\n\n")
+    return "".join(lines)
+
+
 def slurm_markdown() -> str:
     """The Slurm exporter's metric reference as markdown (docs/metrics.md)."""
-    lines = [DOC_HEAD % {"count": len(SPECS)}]
+    lines = [DOC_HEAD % {"count": len(SPECS)}, _differences_markdown()]
     for title, metrics in CATALOGUE:
         lines.append("## %s\n\n| Metric | Type | Labels | Meaning |\n| --- | --- | --- | --- |\n" % title)
         for name, kind, labels, text in metrics:

@@ -1,17 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) hpcstack developers
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The Slurm exporter: slurmrestd (Slurm 22.05 to 24.11+) to Prometheus, one snapshot per refresh.
+"""The Slurm exporter: slurmrestd (Slurm 22.05 to 26.05) to Prometheus, one snapshot per refresh.
 
     hpcstack-exporters slurm --url http://ctl:6820 --user slurm --token-file /etc/slurm/exporter.jwt
 
 Talks to slurmrestd through the collection's ``_slurm_rest`` client, which negotiates the API
-version (v0.0.38 for Slurm 22.05, v0.0.40-42 for 24.11) and normalises what differs; metric names
-never depend on the version. slurmrestd is asked at most once per ``--cache-seconds`` whatever the
-number of scrapers, and a circuit breaker stops asking after repeated failures (the last good
-data is served, marked stale). ``slurm_up`` is only reported when the exporter can tell whether
-slurmctld runs: a rejected token and an API version in common with none are reported by their own
-families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
+version (v0.0.38 for Slurm 22.05, v0.0.42 of v0.0.40-42 for 24.11, v0.0.45 of v0.0.42-45 for 26.05)
+and normalises what differs; metric names never depend on the version. slurmrestd is asked at
+most once per ``--cache-seconds`` whatever the number of scrapers, and a circuit breaker stops
+asking after repeated failures (the last good data is served, marked stale). ``slurm_up`` is only
+reported when the exporter can tell whether slurmctld runs: a rejected token and an API version in
+common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
 from . import __version__
@@ -258,12 +259,11 @@ class SlurmExporter:
             return self._failed(exc, False)
         out = Samples()
         up, controllers = 0, []
-        for item in pings.get("pings") or []:
-            state = str(item.get("pinged", item.get("ping", ""))).upper() == "UP"
-            up = max(up, 1 if state else 0)
-            host = as_label(item.get("hostname"))
-            controllers.append(("slurm_controller_up", (host, as_label(item.get("mode"))), 1 if state else 0))
-            latency = as_number(item.get("latency"))
+        for ping in data.normalise_pings(pings.get("pings")):
+            up = max(up, 1 if ping["up"] else 0)
+            host = as_label(ping["hostname"])
+            controllers.append(("slurm_controller_up", (host, as_label(ping["mode"])), 1 if ping["up"] else 0))
+            latency = as_number(ping["latency"])
             if latency is not None:
                 controllers.append(("slurm_controller_latency_seconds", (host,), latency * 1e-6))
         self.up, self.controllers = up, controllers

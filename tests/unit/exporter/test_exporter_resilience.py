@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from exporter_helpers import TOKEN, Clock, exposition, recorded, recorded_cluster, scrape, value
+from exporter_helpers import API, TOKEN, Clock, exposition, recorded, recorded_cluster, scrape, value
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters import cli
@@ -177,15 +177,28 @@ def test_nothing_listening_from_the_start(make_exporter):
     assert value(result, "slurm_exporter_data_stale") == 0
 
 
-def test_controller_down_behind_slurmrestd(fake_rest, make_exporter):
-    answers = recorded_cluster("24.11", "v0.0.42")
-    answers["/slurm/v0.0.42/nodes"] = [recorded("24.11", "v0.0.42/nodes_ctld_down")]
+@pytest.mark.parametrize("version,api", [("24.11", "v0.0.42"), ("26.05", "v0.0.45")])
+def test_controller_down_behind_slurmrestd(fake_rest, make_exporter, version, api):
+    answers = recorded_cluster(version, api)
+    answers["/slurm/%s/nodes" % api] = [recorded(version, api + "/nodes_ctld_down")]
     fake = fake_rest(answers)
     result = scrape(make_exporter(fake.url)[1])
     assert value(result, "slurm_up") == 0 and value(result, "slurm_slurmrestd_up") == 1
     assert value(result, "slurm_exporter_authenticated") is None  # the answer says nothing of the token
     assert value(result, "slurm_exporter_request_errors_total", endpoint="nodes", kind="server") == 1
-    assert fake.count("/slurm/v0.0.42/jobs") == 0  # no point asking for the rest
+    assert fake.count("/slurm/%s/jobs" % api) == 0  # no point asking for the rest
+
+
+@pytest.mark.parametrize("api", API["26.05"])
+def test_controller_down_pinged_on_26_05(fake_rest, make_exporter, api):
+    """26.05 with slurmctld stopped: the ping answers HTTP 200, not responding (v0.0.45: responding false)."""
+    answers = recorded_cluster("26.05", api)
+    answers["/slurm/%s/ping" % api] = [recorded("26.05", api + "/ping_ctld_down")]
+    answers["/slurm/%s/nodes" % api] = [recorded("26.05", api + "/nodes_ctld_down")]
+    fake = fake_rest(answers)
+    result = scrape(make_exporter(fake.url, api_version=api)[1])
+    assert value(result, "slurm_up") == 0 and value(result, "slurm_slurmrestd_up") == 1
+    assert value(result, "slurm_controller_up", hostname="rec", mode="primary") == 0
 
 
 def test_token_rejected_after_the_ping_is_an_auth_error_and_never_shown(fake_rest, make_exporter, caplog):
@@ -205,7 +218,7 @@ def test_token_rejected_after_the_ping_is_an_auth_error_and_never_shown(fake_res
 
 def bad_token_answers(version):
     """Every recorded answer of a slurmrestd whose slurmctld (and slurmdbd) reject the exporter's token."""
-    api = "v0.0.38" if version == "22.05" else "v0.0.42"
+    api = {"22.05": "v0.0.38", "24.11": "v0.0.42", "26.05": "v0.0.45"}[version]  # the error_* answers' version
     answers = recorded_cluster(version, api)
     answers["/slurm/%s/ping" % api] = [recorded(version, "error_bad_token_ping")]
     answers["/slurm/%s/nodes" % api] = [recorded(version, "error_bad_token_nodes")]
@@ -213,9 +226,10 @@ def bad_token_answers(version):
     return api, answers
 
 
-@pytest.mark.parametrize("version", ["24.11", "22.05"])
+@pytest.mark.parametrize("version", ["26.05", "24.11", "22.05"])
 def test_rejected_token_is_not_slurmctld_down(fake_rest, make_exporter, caplog, version):
-    """A bad token: 24.11 pings slurmctld DOWN (HTTP 200) and refuses the nodes with 511; 22.05 answers both
+    """A bad token: 24.11 and 26.05 ping slurmctld DOWN (HTTP 200; v0.0.45: not responding, "Protocol
+    authentication error") and refuse the nodes with 511; 22.05 answers both
     with HTTP 500 "Unspecified error". slurmctld runs: slurm_up is not reported, authentication is."""
     api, answers = bad_token_answers(version)
     fake = fake_rest(answers)
@@ -225,7 +239,7 @@ def test_rejected_token_is_not_slurmctld_down(fake_rest, make_exporter, caplog, 
     assert result["slurm_up"] == {} and result["slurm_controller_up"] == {}
     assert value(result, "slurm_exporter_authenticated") == 0
     assert value(result, "slurm_slurmrestd_up") == 1 and value(result, "slurm_exporter_api_version_supported") == 1
-    endpoint = "nodes" if version == "24.11" else "ping"
+    endpoint = "ping" if version == "22.05" else "nodes"
     assert result["slurm_exporter_request_errors_total"] == {frozenset({("endpoint", endpoint), ("kind", "auth")}): 1}
     assert value(result, "slurm_exporter_refreshes_total", result="failure") == 1
     assert "token rejected" in caplog.text and TOKEN not in caplog.text

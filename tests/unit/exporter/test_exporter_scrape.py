@@ -1,6 +1,6 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Scrapes against recorded slurmrestd answers of Slurm 22.05 (v0.0.38) and 24.11 (v0.0.40-42)."""
+"""Scrapes against recorded slurmrestd answers of Slurm 22.05 (v0.0.38), 24.11 (v0.0.40-42) and 26.05 (v0.0.42-45)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from exporter_helpers import API, TOKEN, exposition, recorded, recorded_cluster,
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import SPECS
 
 ALL_APIS = [(version, api) for version, apis in API.items() for api in apis]
+CLUSTER = {"22.05": ("", "22.05.8"), "24.11": ("rec", "24.11.5"), "26.05": ("rec", "26.05.5")}  # (name, release)
+JOBS = {"22.05": 1, "24.11": 3, "26.05": 1}  # recorded jobs
 
 
 @pytest.mark.parametrize("version,api", ALL_APIS)
@@ -29,8 +31,7 @@ def test_recorded_cluster(fake_rest, make_exporter, version, api):
     assert value(result, "slurm_exporter_api_version_supported") == 1
     assert value(result, "slurm_slurmdbd_up") == 1
     assert value(result, "slurm_controller_up", hostname="rec", mode="primary") == 1
-    assert value(result, "slurm_info", cluster="rec" if version == "24.11" else "",
-                 release="24.11.5" if version == "24.11" else "22.05.8") == 1
+    assert value(result, "slurm_info", cluster=CLUSTER[version][0], release=CLUSTER[version][1]) == 1
     # the recorded node: 2 CPUs, one allocated to bob's running job, DRAIN set while it runs
     assert value(result, "slurm_nodes", state="mixed") == 1 and value(result, "slurm_nodes", state="idle") == 0
     assert value(result, "slurm_node_count") == 1 and value(result, "slurm_nodes_draining") == 1
@@ -57,9 +58,9 @@ def test_recorded_cluster(fake_rest, make_exporter, version, api):
     assert value(result, "slurm_partition_max_time_seconds", partition="debug") is None
     assert value(result, "slurm_partition_jobs_running", partition="debug") == 1
     assert value(result, "slurm_partition_jobs_pending", partition="debug") == 0
-    # jobs: 22.05 recorded one running job; 24.11 a failed, a cancelled and a running one
+    # jobs: 22.05 and 26.05 recorded one running job; 24.11 a failed, a cancelled and a running one
     assert value(result, "slurm_jobs", state="running") == 1
-    assert value(result, "slurm_job_count") == (1 if version == "22.05" else 3)
+    assert value(result, "slurm_job_count") == JOBS[version]
     assert value(result, "slurm_jobs_cpus", state="running") == 1
     assert value(result, "slurm_jobs_memory_bytes", state="running") == 12052 * 1024 ** 2
     assert value(result, "slurm_user_jobs", user="bob", state="running") == 1
@@ -84,7 +85,7 @@ def test_recorded_cluster(fake_rest, make_exporter, version, api):
     assert value(result, "slurm_exporter_data_stale") == 0
     assert value(result, "slurm_exporter_circuit_breaker_state", state="closed") == 1
     assert value(result, "slurm_exporter_requests_total", endpoint="jobs") == 1
-    # 24.11 is asked for /shares (sshare, Slurm 23.11+), which the recordings lack: slurmrestd's 404, asked once
+    # 24.11 and 26.05 are asked for /shares (sshare, Slurm 23.11+), which the recordings lack: slurmrestd's 404, asked once
     errors = {} if version == "22.05" else {frozenset({("endpoint", "shares"), ("kind", "version")}): 1.0}
     assert result["slurm_exporter_request_errors_total"] == errors
     assert result["slurm_exporter_parse_errors_total"] == {}
@@ -98,7 +99,7 @@ def test_family_names_do_not_depend_on_the_version(fake_rest, make_exporter):
     assert len(set(frozenset(n) for n in names.values())) == 1
 
 
-@pytest.mark.parametrize("version,expected", [("22.05", "v0.0.38"), ("24.11", "v0.0.42")])
+@pytest.mark.parametrize("version,expected", [("22.05", "v0.0.38"), ("24.11", "v0.0.42"), ("26.05", "v0.0.45")])
 def test_version_is_negotiated(fake_rest, make_exporter, version, expected):
     fake = fake_rest(recorded_cluster(version, expected))
     result = scrape(make_exporter(fake.url)[1])
@@ -120,12 +121,14 @@ def test_exposition_is_valid_with_help_for_every_family(fake_rest, make_exporter
     assert all(headers.get("X-SLURM-USER-TOKEN") == TOKEN for headers in fake.headers)
 
 
-def test_slurmdb_down_is_reported_and_not_fatal(fake_rest, make_exporter):
-    answers = recorded_cluster("24.11", "v0.0.42")
-    answers["/slurmdb/v0.0.42/associations"] = [recorded("24.11", "v0.0.42/db_accounts_db_down")]
+@pytest.mark.parametrize("version,api", [("24.11", "v0.0.42"), ("26.05", "v0.0.45")])
+def test_slurmdb_down_is_reported_and_not_fatal(fake_rest, make_exporter, version, api):
+    answers = recorded_cluster(version, api)
+    answers["/slurmdb/%s/associations" % api] = [recorded(version, api + "/db_accounts_db_down")]
     fake = fake_rest(answers)
     result = scrape(make_exporter(fake.url)[1])
     assert value(result, "slurm_up") == 1 and value(result, "slurm_slurmdbd_up") == 0
+    assert value(result, "slurm_exporter_authenticated") == 1  # slurmctld, asked, accepts the token
     assert value(result, "slurm_node_count") == 1 and result["slurm_account_shares"] == {}
     assert value(result, "slurm_exporter_request_errors_total", endpoint="associations", kind="server") == 1
 

@@ -10,6 +10,7 @@ import copy
 import functools
 import getpass
 import json
+import re
 import socket
 import sys
 import threading
@@ -34,8 +35,9 @@ from ansible_collections.hpcstack.cluster.plugins.inventory.slurm import group_n
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
 FIXTURES = Path(__file__).parents[2] / 'fixtures' / 'slurm'
-VERSIONS = [('22.05', 'v0.0.38'), ('24.11', 'v0.0.40'), ('24.11', 'v0.0.41'), ('24.11', 'v0.0.42')]
-NEGOTIATED = {'22.05': 'v0.0.38', '24.11': 'v0.0.42'}
+APIS = {'22.05': ('v0.0.38',), '24.11': ('v0.0.40', 'v0.0.41', 'v0.0.42'), '26.05': ('v0.0.42', 'v0.0.43', 'v0.0.44', 'v0.0.45')}
+VERSIONS = [(version, api) for version, apis in APIS.items() for api in apis]
+NEGOTIATED = {'22.05': 'v0.0.38', '24.11': 'v0.0.42', '26.05': 'v0.0.45'}  # 26.05 marks v0.0.42 deprecated
 NOT_FOUND = (404, 'Unable find requested URL. Please view /openapi/v3 for API reference.')
 
 
@@ -103,9 +105,9 @@ def no_backoff(monkeypatch):
 
 def cluster_answers(version, nodes_answer):
     """openapi (as the server of ``version`` serves it) and the nodes of every API version it has."""
-    answers = {'/openapi/v3': [recorded(version, 'openapi')] if version == '24.11' else [NOT_FOUND],
+    answers = {'/openapi/v3': [recorded(version, 'openapi')] if version != '22.05' else [NOT_FOUND],
                '/openapi': [recorded(version, 'openapi')]}
-    for api in ('v0.0.38',) if version == '22.05' else ('v0.0.40', 'v0.0.41', 'v0.0.42'):
+    for api in APIS[version]:
         answers['/slurm/%s/nodes' % api] = [nodes_answer(api) if callable(nodes_answer) else nodes_answer]
     return answers
 
@@ -188,7 +190,7 @@ def test_recorded_draining_node(serve, tmp_path, version, api, pinned):
     ('24.11', 'v0.0.40', ['not_responding']),  # as recorded
     ('24.11', 'v0.0.41', ['not_responding']),
     ('24.11', 'v0.0.42', []),
-])
+] + [('26.05', api, ['not_responding']) for api in APIS['26.05']])  # as recorded
 def test_recorded_idle_node(serve, tmp_path, version, api, flags):
     url, canned = serve(cluster_answers(version, lambda api: recorded(version, api + '/nodes')))
     inventory = parse(config(tmp_path, url, api_version=api))
@@ -197,10 +199,10 @@ def test_recorded_idle_node(serve, tmp_path, version, api, flags):
     assert (own_vars(inventory, 'rec')['slurm_live_state_flags'], own_vars(inventory, 'rec')['slurm_live_reason']) == (flags, '')
 
 
-@pytest.mark.parametrize('api', ['v0.0.40', 'v0.0.41', 'v0.0.42'])
-def test_recorded_drained_node(serve, tmp_path, api):
-    # Slurm 24.11 after `scontrol update nodename=rec state=drain`: IDLE+DRAIN, no jobs.
-    url, canned = serve(cluster_answers('24.11', lambda api: recorded('24.11', api + '/node_drained')))
+@pytest.mark.parametrize('version, api', [version_api for version_api in VERSIONS if version_api[0] != '22.05'])
+def test_recorded_drained_node(serve, tmp_path, version, api):
+    # Slurm 24.11 and 26.05 after `scontrol update nodename=rec state=drain`: IDLE+DRAIN, no jobs.
+    url, canned = serve(cluster_answers(version, lambda api: recorded(version, api + '/node_drained')))
     inventory = parse(config(tmp_path, url, api_version=api))
     assert 'state_drained' in groups_of(inventory, 'rec') and 'state_idle' in groups_of(inventory, 'rec')
     assert members(inventory, 'state_draining') == []
@@ -224,7 +226,7 @@ def cluster(version):
         node_like(version, api, name, state, features, partitions, alloc) for name, state, features, partitions, alloc in CLUSTER]))
 
 
-@pytest.mark.parametrize('version', ['22.05', '24.11'])
+@pytest.mark.parametrize('version', list(APIS))
 def test_cluster_groups(serve, tmp_path, version):
     url, canned = serve(cluster(version))
     inventory = parse(config(tmp_path, url))
@@ -407,13 +409,29 @@ def unused_port():
                  r'failed, is slurmctld up\?.*Unable to contact slurm controller', id='slurmctld-down'),
     pytest.param({}, {'api_version': 'v0.0.42'},
                  r'no usable slurmrestd API version .*api_version v0.0.42 is pinned.*HTTP 404', id='pinned-version-not-served'),
+    pytest.param({'/openapi/v3': [recorded('26.05', 'openapi')], '/slurm/v0.0.45/nodes': [recorded('26.05', 'error_bad_token_nodes')]}, {},
+                 r'^PATH: slurmrestd at URL did not accept the token \(from option token\): token rejected by slurmrestd for user '
+                 r"'root' \(HTTP 511: Failure to query nodes: Protocol authentication error\); check that the token is valid and not "
+                 r'expired and that X-SLURM-USER-NAME matches it$', id='bad-token-26.05'),
+    pytest.param({'/openapi/v3': [recorded('26.05', 'openapi')], '/slurm/v0.0.45/nodes': [recorded('26.05', 'v0.0.45/error_no_token')]},
+                 {'token_env': 'NO_SUCH'},
+                 r'^PATH: slurmrestd at URL did not accept the token \(from no token \(token, token_file and \$NO_SUCH are unset\)\): '
+                 r"token rejected by slurmrestd for user 'root' \(HTTP 401\); check that the token is valid and not expired and "
+                 r'that X-SLURM-USER-NAME matches it$', id='no-token-26.05'),
+    pytest.param({'/openapi/v3': [recorded('26.05', 'openapi')], '/slurm/v0.0.45/nodes': [recorded('26.05', 'v0.0.45/nodes_ctld_down')]}, {},
+                 r'^PATH: slurmrestd at URL failed, is slurmctld up\?: slurmrestd error for GET URL/slurm/v0.0.45/nodes \(HTTP 502 '
+                 r'after 4 attempt\(s\)\): Failure to query nodes: Unable to contact slurm controller \(connect failure\)$',
+                 id='slurmctld-down-26.05'),
     pytest.param({'/openapi/v3': [NOT_FOUND], '/openapi': [(200, {'paths': {'/slurm/v0.0.36/nodes': {}, '/slurm/v0.0.37/nodes': {}}})]}, {},
-                 r'no usable slurmrestd API version .*supports Slurm 22.05 to 24.11.*server serves v0.0.36, v0.0.37', id='no-common-version'),
+                 r'no usable slurmrestd API version .*supports Slurm 22.05 to 26.05 \(API v0.0.38 to v0.0.45\)\): no common '
+                 r'slurmrestd API version: server serves v0.0.36, v0.0.37, client supports v0.0.45, v0.0.44, v0.0.43, '
+                 r'v0.0.42, v0.0.41, v0.0.40, v0.0.38$', id='no-common-version'),
 ])
 def test_errors(serve, tmp_path, answers, options, message):
     url, canned = serve(answers)
-    with pytest.raises(AnsibleParserError, match=message) as info:
-        parse(config(tmp_path, url, **options))
+    path = config(tmp_path, url, **options)
+    with pytest.raises(AnsibleParserError, match=message.replace('PATH', re.escape(str(path))).replace('URL', re.escape(url))) as info:
+        parse(path)
     assert 'jwt-secret' not in str(info.value)
     assert str(tmp_path / 'slurm.yml') in str(info.value)
 

@@ -89,6 +89,9 @@ def recorded(version, name):
     return rec["status"], rec["body"]
 
 
+API_26_05 = ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")
+
+
 def client(url, **kw):
     kw.setdefault("sleep", lambda s: None)
     return rest.SlurmRestClient(url, user="root", token="jwt-secret", **kw)
@@ -114,7 +117,7 @@ def test_falls_back_to_openapi_and_v0_0_38_on_22_05(serve):
 
 
 def test_older_client_version_is_chosen_when_server_is_newer(serve):
-    spec = {"paths": {"/slurm/v0.0.43/ping": {}, "/slurm/v0.0.41/ping": {}, "/slurmdb/v0.0.40/qos": {}}}
+    spec = {"paths": {"/slurm/v0.0.46/ping": {}, "/slurm/v0.0.41/ping": {}, "/slurmdb/v0.0.40/qos": {}}}
     url, canned = serve({"/openapi/v3": [(200, spec)]})
     assert client(url).negotiate() == {"slurm": "v0.0.41", "slurmdb": "v0.0.40"}
 
@@ -126,7 +129,7 @@ def test_no_common_version(serve):
 
 
 @pytest.mark.parametrize("version,api", [("22.05", "v0.0.38"), ("24.11", "v0.0.40"), ("24.11", "v0.0.41"),
-                                         ("24.11", "v0.0.42")])
+                                         ("24.11", "v0.0.42")] + [("26.05", api) for api in API_26_05])
 def test_nodes_are_the_same_in_every_version(serve, version, api):
     url, canned = serve({"/slurm/%s/nodes" % api: [recorded(version, api + "/nodes_draining")],
                          "/slurm/%s/jobs" % api: [recorded(version, api + "/jobs")],
@@ -185,10 +188,14 @@ def test_retries_5xx_with_backoff_then_succeeds(serve):
 
 
 def test_gives_up_after_retries_with_the_server_error(serve):
-    url, canned = serve({"/slurmdb/v0.0.42/accounts": [recorded("24.11", "v0.0.42/db_accounts_db_down")]})
+    url, canned = serve({"/slurmdb/v0.0.42/accounts": [recorded("24.11", "v0.0.42/db_accounts_db_down")],
+                         "/slurm/v0.0.42/ping": [recorded("24.11", "v0.0.42/ping")]})
     c = client(url, api_version="v0.0.42", retries=2)
     with pytest.raises(rest.SlurmRestServerError, match="HTTP 502 after 3 attempt.*Unable to connect to database"):
         c.accounts()
+    # slurmctld, asked once, accepts the token: slurmdbd is down, retried as any 5xx
+    assert [r[1] for r in canned.requests] == ["/slurmdb/v0.0.42/accounts", "/slurm/v0.0.42/ping"] + \
+        ["/slurmdb/v0.0.42/accounts"] * 2
 
 
 def test_retry_time_is_bounded():
@@ -286,3 +293,182 @@ def test_malformed_urls_are_rest_errors(url, message):
     with pytest.raises(rest.SlurmRestError) as info:
         rest.SlurmRestClient(url)
     assert str(info.value) == message
+
+
+# -- Slurm 26.05: v0.0.42 (deprecated) to v0.0.45 --------------------------------------------------
+
+def test_served_and_deprecated_versions_of_26_05():
+    """26.05 lists its data parsers in info["x-slurm"] and marks every v0.0.42 operation deprecated."""
+    served, deprecated = rest.served_versions(recorded("26.05", "openapi")[1])
+    assert served == {"slurm": set(API_26_05), "slurmdb": set(API_26_05)}
+    assert deprecated == {"slurm": {"v0.0.42"}, "slurmdb": {"v0.0.42"}}
+
+
+def test_served_versions_are_limited_to_the_data_parsers():
+    """A path whose version has no data parser (x-slurm) is not served: the recorded 24.11 document, no x-slurm, keeps all."""
+    spec = recorded("26.05", "openapi")[1]
+    info = dict(spec["info"], **{"x-slurm": dict(spec["info"]["x-slurm"], data_parsers=[{"flags": ["NONE"], "plugin": "v0.0.43"}])})
+    assert rest.served_versions(dict(spec, info=info))[0] == {"slurm": {"v0.0.43"}, "slurmdb": {"v0.0.43"}}
+    assert rest.served_versions(recorded("24.11", "openapi")[1])[0]["slurm"] == {"v0.0.40", "v0.0.41", "v0.0.42"}
+
+
+def test_negotiates_v0_0_45_on_26_05(serve):
+    url, canned = serve({"/openapi/v3": [recorded("26.05", "openapi")],
+                         "/slurm/v0.0.45/ping": [recorded("26.05", "v0.0.45/ping")]})
+    c = client(url)
+    assert c.negotiate() == {"slurm": "v0.0.45", "slurmdb": "v0.0.45"}
+    assert c.ping() == [{"hostname": "rec", "up": True, "mode": "primary", "latency": 468}]
+    assert [r[1] for r in canned.requests] == ["/openapi/v3", "/slurm/v0.0.45/ping"]
+
+
+def test_deprecated_version_only_when_nothing_newer_is_in_common(serve, monkeypatch):
+    """A client that knows v0.0.42 at most still talks to 26.05, through the deprecated v0.0.42."""
+    monkeypatch.setattr(rest, "SUPPORTED_VERSIONS", ("v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38"))
+    url, canned = serve({"/openapi/v3": [recorded("26.05", "openapi")]})
+    assert client(url).negotiate() == {"slurm": "v0.0.42", "slurmdb": "v0.0.42"}
+
+
+def _normalised(c):
+    """Everything the client gives, minus what changes from one recording to the next (latency, sdiag timings) and
+    what v0.0.45 changed on purpose (partition default, parts_packed: tested below)."""
+    return {"nodes": c.nodes(), "jobs": c.jobs(), "qos": c.qos(), "users": c.users(), "accounts": c.accounts(),
+            "associations": c.associations(),
+            "partitions": [dict(p, default="v0.0.45 only") for p in c.partitions()],
+            "ping": [dict(p, latency=None) for p in c.ping()],
+            "diag": sorted(set(c.diag()) - {"parts_packed"})}  # the names: the values are timings
+
+
+def _answers_26_05(api):
+    return {"/slurm/%s/%s" % (api, tail): [recorded("26.05", "%s/%s" % (api, name))]
+            for tail, name in (("nodes", "nodes_draining"), ("jobs", "jobs"), ("partitions", "partitions"),
+                               ("ping", "ping"), ("diag", "diag"))} | {
+        "/slurmdb/%s/%s" % (api, tail): [recorded("26.05", "%s/db_%s" % (api, tail))]
+        for tail in ("qos", "users", "accounts", "associations")}
+
+
+def test_one_shape_for_every_26_05_version(serve):
+    """The same dicts from v0.0.42 to v0.0.45 of one Slurm 26.05 (the same cluster, recorded once per version)."""
+    shapes = {}
+    for api in API_26_05:
+        answers = _answers_26_05(api)
+        url, canned = serve(answers)
+        shapes[api] = _normalised(client(url, api_version=api))
+        assert sorted(set(r[1] for r in canned.requests)) == sorted(answers)  # every answer asked, nothing else
+    assert shapes["v0.0.42"] == shapes["v0.0.43"] == shapes["v0.0.44"] == shapes["v0.0.45"]
+
+
+def test_v0_0_45_partitions_say_which_is_the_default(serve):
+    for api, defaults in (("v0.0.44", [None, None]), ("v0.0.45", [True, False])):
+        url, canned = serve({"/slurm/%s/partitions" % api: [recorded("26.05", api + "/partitions")]})
+        parts = client(url, api_version=api).partitions()
+        assert [(p["name"], p["max_time"], p["default"]) for p in parts] == \
+            [("debug", None, defaults[0]), ("long", 10080, defaults[1])]
+    text = data.parse_scontrol_records(load("26.05", "scontrol/show_partition")["stdout"])
+    assert [data.normalise_partition(p)["default"] for p in text] == [True, False]  # as scontrol says
+
+
+def test_v0_0_45_diag_without_parts_packed(serve):
+    for api, packed in (("v0.0.44", True), ("v0.0.45", False)):
+        url, canned = serve({"/slurm/%s/diag" % api: [recorded("26.05", api + "/diag")]})
+        stats = client(url, api_version=api).diag()
+        assert ("parts_packed" in stats) is packed
+        assert stats["schedule_cycle_sum"] == 3376 and isinstance(stats["schedule_cycle_sum"], int)
+
+
+@pytest.mark.parametrize("api", API_26_05)
+@pytest.mark.parametrize("name, up", [("ping", True), ("ping_ctld_down", False), ("error_bad_token_ping", False)])
+def test_26_05_pings(serve, api, name, up):
+    url, canned = serve({"/slurm/%s/ping" % api: [recorded("26.05", "%s/%s" % (api, name))]})
+    pings = client(url, api_version=api).ping()
+    assert [(p["hostname"], p["up"], p["mode"]) for p in pings] == [("rec", up, "primary")]
+
+
+@pytest.mark.parametrize("count, modes", [(1, ["primary"]), (2, ["primary", "backup"]),
+                                          (3, ["primary", "backup1", "backup2"])])
+def test_ping_mode_without_mode_is_named_as_slurmrestd_names_it(count, modes):
+    """v0.0.45 drops ``mode``: the position gives it (data_parser's CONTROLLER_PING_MODE: backup when two controllers)."""
+    item = recorded("26.05", "v0.0.45/ping")[1]["pings"][0]
+    assert "mode" not in item
+    assert [p["mode"] for p in data.normalise_pings([dict(item, hostname="c%d" % i) for i in range(count)])] == modes
+
+
+def test_new_node_and_job_states_are_flags():
+    """v0.0.43/44 add node flags BLOCKED and EXTERNAL and the job flag EXPEDITING, next to a base state."""
+    node = recorded("26.05", "v0.0.45/nodes")[1]["nodes"][0]
+    assert data.normalise_node(dict(node, state=["IDLE", "BLOCKED", "EXTERNAL"]))["state"] == "idle"
+    assert data.normalise_node(dict(node, state=["IDLE", "BLOCKED", "EXTERNAL"]))["flags"] == ["blocked", "external"]
+    job = recorded("26.05", "v0.0.45/jobs")[1]["jobs"][0]
+    assert data.normalise_job(dict(job, job_state=["PENDING", "EXPEDITING"]))["state"] == "pending+expediting"
+
+
+TOKEN_26_05 = ("token rejected by slurmrestd for user 'root' (HTTP %s); check that the token is valid and not expired "
+               "and that X-SLURM-USER-NAME matches it")
+
+
+@pytest.mark.parametrize("api", API_26_05)
+def test_26_05_rejected_tokens_on_slurm(serve, api):
+    url, canned = serve({"/slurm/%s/nodes" % api: [recorded("26.05", api + "/error_bad_token_nodes")]})
+    with pytest.raises(rest.SlurmRestAuthError) as info:
+        client(url, api_version=api).nodes()
+    assert str(info.value) == TOKEN_26_05 % "511: Failure to query nodes: Protocol authentication error"
+    url, canned = serve({"/slurm/%s/nodes" % api: [recorded("26.05", api + "/error_no_token")]})
+    with pytest.raises(rest.SlurmRestAuthError) as info:
+        client(url, api_version=api).nodes()
+    assert str(info.value) == TOKEN_26_05 % "401"
+    assert len(canned.requests) == 1  # never retried
+
+
+@pytest.mark.parametrize("api", API_26_05)
+def test_26_05_rejected_token_on_slurmdb_is_told_from_slurmdbd_down(serve, api):
+    """26.05 answers a bad token on /slurmdb as a slurmdbd that is down; slurmctld's answer (ping, nodes) names it."""
+    answers = {"/slurmdb/%s/accounts" % api: [recorded("26.05", api + "/error_bad_token_db")],
+               "/slurm/%s/ping" % api: [recorded("26.05", api + "/error_bad_token_ping")],
+               "/slurm/%s/nodes" % api: [recorded("26.05", api + "/error_bad_token_nodes")]}
+    url, canned = serve(answers)
+    with pytest.raises(rest.SlurmRestAuthError) as info:
+        client(url, api_version=api, retries=3).accounts()
+    db = "502: Failed to open slurmdbd connection: Unable to connect to database; "
+    if api == "v0.0.45":  # the ping names the token
+        assert str(info.value) == TOKEN_26_05 % (db + "slurmctld ping: Protocol authentication error")
+        assert [r[1] for r in canned.requests] == ["/slurmdb/%s/accounts" % api, "/slurm/%s/ping" % api]
+    else:  # pinged DOWN, as when slurmctld is down: the nodes tell
+        assert str(info.value) == TOKEN_26_05 % (db + "Failure to query nodes: Protocol authentication error")
+        assert [r[1] for r in canned.requests] == ["/slurmdb/%s/accounts" % api, "/slurm/%s/ping" % api,
+                                                   "/slurm/%s/nodes" % api]
+
+
+@pytest.mark.parametrize("api", API_26_05)
+def test_26_05_slurmdbd_down_is_retried_then_a_server_error(serve, api):
+    url, canned = serve({"/slurmdb/%s/accounts" % api: [recorded("26.05", api + "/db_accounts_db_down")],
+                         "/slurm/%s/ping" % api: [recorded("26.05", api + "/ping")]})
+    with pytest.raises(rest.SlurmRestServerError) as info:
+        client(url, api_version=api, retries=2).accounts()
+    assert str(info.value) == ("slurmrestd error for GET %s/slurmdb/%s/accounts (HTTP 502 after 3 attempt(s)): "
+                               "Failed to open slurmdbd connection: Unable to connect to database" % (url, api))
+    assert [r[1] for r in canned.requests] == ["/slurmdb/%s/accounts" % api, "/slurm/%s/ping" % api] + \
+        ["/slurmdb/%s/accounts" % api] * 2
+
+
+@pytest.mark.parametrize("api", API_26_05)
+def test_26_05_slurmctld_down(serve, api):
+    url, canned = serve({"/slurm/%s/nodes" % api: [recorded("26.05", api + "/nodes_ctld_down")]})
+    with pytest.raises(rest.SlurmRestServerError) as info:
+        client(url, api_version=api, retries=1).nodes()
+    assert str(info.value) == ("slurmrestd error for GET %s/slurm/%s/nodes (HTTP 502 after 2 attempt(s)): Failure to "
+                               "query nodes: Unable to contact slurm controller (connect failure)" % (url, api))
+
+
+def test_26_05_unknown_version_is_404(serve):
+    url, canned = serve({"/slurm/v0.0.99/ping": [recorded("26.05", "error_unknown_version")]})
+    with pytest.raises(rest.SlurmRestVersionError) as info:
+        client(url, api_version="v0.0.99").ping()
+    assert str(info.value) == ("slurmrestd does not serve GET %s/slurm/v0.0.99/ping (HTTP 404, unknown API version or "
+                               "operation)" % url)
+
+
+@pytest.mark.parametrize("api", API_26_05)
+def test_26_05_node_update(serve, api):
+    url, canned = serve({"/slurm/%s/node/rec" % api: [recorded("26.05", api + "/node_update_drain")]})
+    client(url, api_version=api).node_update("rec", "drain", "rest drain")
+    assert [(r[0], r[1], r[3]) for r in canned.requests] == [("POST", "/slurm/%s/node/rec" % api,
+                                                              {"state": ["DRAIN"], "reason": "rest drain"})]

@@ -4,12 +4,17 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from unittest import mock
 
 import pytest
 
 from ansible_collections.hpcstack.cluster.plugins.modules import slurm_info, slurm_node, slurm_reservation
 from slurm_fixtures import VERSIONS, FakeRunner, on, result, rule, version_rule
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "exporter"))
+from exporter_helpers import FakeSlurmrestd, recorded_cluster  # noqa: E402  the exporter tests' slurmrestd stand-in
 
 
 # The recorded answers of the node changes the modules make (rc 0, no output; errors in test_scontrol.py).
@@ -88,6 +93,38 @@ def test_info_through_scontrol(run_module, version):
     assert [p["name"] for p in out["partitions"]] == ["debug", "long"]
     assert [j["user"] for j in out["jobs"] if j["state"] == "running"] == ["bob"]
     assert "nodes" not in out
+
+
+def info_through_slurmrestd(run_module, version, api):
+    """slurm_info against the recorded slurmrestd of ``version`` (the fake fails on any path it was not given)."""
+    fake = FakeSlurmrestd({path: answer for path, answer in recorded_cluster(version, api).items() if path != "*"})
+    try:
+        out = run_module(slurm_info, dict(url=fake.url, user="root", token="jwt-secret",
+                                          gather=["nodes", "partitions", "jobs", "ping", "diag"]), FakeRunner())
+    finally:
+        fake.close()
+    assert fake.unexpected == [] and not out.get("failed"), (fake.unexpected, out.get("msg"))
+    return out
+
+
+@pytest.mark.parametrize("version, api, defaults", [("24.11", "v0.0.42", [None, None]), ("26.05", "v0.0.45", [True, False])])
+def test_info_through_slurmrestd(run_module, version, api, defaults):
+    """The newest API version the server does not mark deprecated (26.05: v0.0.45, not v0.0.42), the same data."""
+    out = info_through_slurmrestd(run_module, version, api)
+    assert out["source"] == "slurmrestd" and out["api_versions"] == {"slurm": api, "slurmdb": api}
+    assert [(n["name"], n["state"], n["flags"], n["draining"]) for n in out["nodes"]] == [("rec", "mixed", ["drain"], True)]
+    assert [(p["name"], p["max_time"], p["default"]) for p in out["partitions"]] == \
+        [("debug", None, defaults[0]), ("long", 10080, defaults[1])]
+    assert [(j["user"], j["time_limit"]) for j in out["jobs"] if j["state"] == "running"] == [("bob", 2880)]
+    assert [(p["hostname"], p["up"], p["mode"]) for p in out["ping"]] == [("rec", True, "primary")]
+    assert out["diag"]["jobs_submitted"] == 1 and ("parts_packed" in out["diag"]) is (api != "v0.0.45")
+
+
+def test_info_through_slurmrestd_has_one_shape(run_module):
+    old, new = (info_through_slurmrestd(run_module, version, api) for version, api in (("24.11", "v0.0.42"), ("26.05", "v0.0.45")))
+    for item in ("nodes", "partitions", "jobs", "ping"):
+        assert [sorted(x) for x in old[item]][:1] == [sorted(x) for x in new[item]][:1], item
+    assert set(old["diag"]) - set(new["diag"]) == {"parts_packed"}  # v0.0.45 dropped it
 
 
 def test_info_rest_needs_url_for_diag(run_module):
