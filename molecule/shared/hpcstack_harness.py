@@ -34,7 +34,9 @@ BIN = os.path.dirname(sys.executable)
 # directory, whose host_vars/ are that scenario's, not those of the inventory under test.
 _BASEDIR = ("--playbook-dir", os.path.join(PROJECT, "playbooks"))
 # Plain output for the assertions that read it.
-_ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"}
+# Failures on stdout too: Molecule's ansible.cfg sends them to stderr (display_failed_stderr), and
+# the tests read a failed task's message from stdout, as a site's run shows it.
+_ANSIBLE_ENV = {"ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0", "ANSIBLE_DISPLAY_FAILED_STDERR": "0"}
 
 
 def host(name):

@@ -4,8 +4,12 @@ import os
 
 import pytest
 
-from hpcstack_harness import (  # noqa: F401 (pytest hooks: irreversible tests run last)
-    PROJECT, Job, host, pytest_collection_modifyitems, pytest_configure, run_playbook)
+import hpcstack_harness
+from hpcstack_harness import PROJECT, Job, host, run_playbook
+
+# The harness's pytest hooks (markers; irreversible tests run last).
+pytest_configure = hpcstack_harness.pytest_configure
+pytest_collection_modifyitems = hpcstack_harness.pytest_collection_modifyitems
 
 SCENARIO = os.path.join(PROJECT, "molecule", "day2")
 CONTROLLER = "d2ctl1"

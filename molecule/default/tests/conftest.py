@@ -2,8 +2,12 @@
 
 import pytest
 
-from hpcstack_harness import (  # noqa: F401 (pytest hooks: irreversible tests run last)
-    as_user as _as_user, host, pytest_collection_modifyitems, pytest_configure, run_module)
+import hpcstack_harness
+from hpcstack_harness import as_user as _as_user, host, run_module
+
+# The harness's pytest hooks (markers; irreversible tests run last).
+pytest_configure = hpcstack_harness.pytest_configure
+pytest_collection_modifyitems = hpcstack_harness.pytest_collection_modifyitems
 
 CONTROLLER = "ctl1"
 

@@ -90,7 +90,7 @@ def test_renewed_token_is_used(mon, controller):
 
 def test_running_job_shows_in_slurm_and_cgroup_metrics(mon, controller):
     submitted = controller.run("cd /tmp && runuser -u alice -- sbatch --parsable --mem=200M --time=5 --nodes=1 "
-                        "--wrap \"python3 -c 'import time; x = bytearray(80 * 1024 * 1024); time.sleep(300)'\"")
+                               "--wrap \"python3 -c 'import time; x = bytearray(80 * 1024 * 1024); time.sleep(300)'\"")
     assert submitted.rc == 0, submitted.stderr
     jobid = submitted.stdout.strip().split(";")[0]
     try:

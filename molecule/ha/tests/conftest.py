@@ -2,9 +2,12 @@
 
 import pytest
 
-from hpcstack_harness import (  # noqa: F401 (pytest hooks: irreversible tests run last)
-    all_completed, host, pytest_collection_modifyitems, pytest_configure, run_playbook as _run_playbook, submit,
-    wait_for)
+import hpcstack_harness
+from hpcstack_harness import all_completed, host, run_playbook as _run_playbook, submit, wait_for
+
+# The harness's pytest hooks (markers; irreversible tests run last).
+pytest_configure = hpcstack_harness.pytest_configure
+pytest_collection_modifyitems = hpcstack_harness.pytest_collection_modifyitems
 
 
 @pytest.fixture(scope="session")
