@@ -6,8 +6,12 @@ import subprocess
 
 import pytest
 
-from hpcstack_harness import (  # noqa: F401 (pytest hooks: irreversible tests run last)
-    host, pytest_collection_modifyitems, pytest_configure)
+import hpcstack_harness
+from hpcstack_harness import host
+
+# The harness's pytest hooks (markers; irreversible tests run last).
+pytest_configure = hpcstack_harness.pytest_configure
+pytest_collection_modifyitems = hpcstack_harness.pytest_collection_modifyitems
 
 CONTROLLER = "hpcel-ctl1"
 STATIC = "hpcel-c1"
@@ -15,6 +19,7 @@ CLOUD = ("lab1", "lab2")
 CLUSTER = "hpcel"
 IMAGE = "hpcel/compute:trixie"
 CONFIG = "/etc/hpcstack/elastic.json"
+METRICS = "/var/lib/prometheus/node-exporter/hpcstack_elastic.prom"
 
 
 @pytest.fixture(scope="session")
