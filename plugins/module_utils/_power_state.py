@@ -13,7 +13,8 @@ functions and the Slurm exporter counts with them: one definition of each state.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 POWERED_DOWN = "powered_down"
 POWERING_UP = "powering_up"
