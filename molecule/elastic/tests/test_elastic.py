@@ -264,7 +264,7 @@ def slow_docker(ctl):
     """The lab class reaches Docker through a proxy on the controller that holds each container create for 20 s."""
     ctl.run("systemctl stop hpcel-slow-docker; systemctl reset-failed hpcel-slow-docker")  # a run before this one
     ctl.check_output("cat > /run/hpcel-slow-docker.py <<'EOF'\n%s\nEOF" % SLOW_DOCKER)
-    ctl.check_output("systemd-run --unit hpcel-slow-docker python3 /run/hpcel-slow-docker.py %s /var/run/docker.sock %d"
+    ctl.check_output("systemd-run --unit hpcel-slow-docker /usr/bin/python3 /run/hpcel-slow-docker.py %s /var/run/docker.sock %d"
                      % (SLOW_PROXY, SLOW_SECONDS))
     wait_for("slow proxy listening", lambda: ctl.run("test -S %s" % SLOW_PROXY).rc == 0, 30)
     _set_class(ctl, "socket", SLOW_PROXY)
