@@ -18,8 +18,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 # One definition of the states for the program and the Slurm exporter (plugins/module_utils/_power_state.py).
-from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import (  # noqa: F401 (re-exported)
+from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import (
     POWERED_DOWN, POWERING_DOWN, POWERING_UP, RESUME_TIMEOUT_REASON, UP, flags, phase)
+
+__all__ = ("POWERED_DOWN", "POWERING_DOWN", "POWERING_UP", "RESUME_TIMEOUT_REASON", "UP", "describe", "flags",
+           "is_down", "is_unavailable", "phase")
 
 
 def is_down(node: Mapping) -> bool:

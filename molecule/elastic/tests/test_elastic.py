@@ -38,7 +38,7 @@ def slurm_time(text):
 def started_at(name):
     """When a container started (docker inspect), epoch seconds."""
     text = docker("inspect", "-f", "{{.State.StartedAt}}", name).stdout.strip().rstrip("Z")
-    whole, _, fraction = text.partition(".")
+    whole, dummy, fraction = text.partition(".")
     return datetime.fromisoformat(whole + "+00:00").timestamp() + float("0." + (fraction or "0"))
 
 
@@ -105,8 +105,11 @@ def failed_launch(ctl, powered_down):
     try:
         start = time.time()
         job_id = submit(ctl, "-N1 -w lab1 -t 5 --wrap true")
-        state, _ = wait_for("lab1 DOWN", lambda: (lambda s: s if "DOWN" in s["State"] else None)(node(ctl, "lab1")),
-                            120, STEP)
+
+        def down():
+            state = node(ctl, "lab1")
+            return state if "DOWN" in state["State"] else None
+        state = wait_for("lab1 DOWN", down, 120, STEP)[0]
         seconds = time.time() - start
     finally:
         _set_class(ctl, "image", IMAGE)
@@ -181,9 +184,9 @@ def test_a_failed_launch_ends_down_with_the_reason(failed_launch):
 
 def test_the_failed_node_returns_by_itself_and_its_job_runs(ctl, failed_launch):
     failed_at, job_id = failed_launch["time"], failed_launch["job"]
-    returned, _ = wait_for("lab1 returned to service", lambda: [
+    returned = wait_for("lab1 returned to service", lambda: [
         (stamp, message) for stamp, message in journal(ctl, failed_at) if message.startswith("return-to-service ")
-        and "node=lab1" in message], 300, 2)
+        and "node=lab1" in message], 300, 2)[0]
     measured("failed node, DOWN -> returned to service by reconcile (cool-down 45 s, timer 10 s)",
              returned[0][0] - failed_at)
     # Slurm holds a requeued job back (BeginTime) for about two minutes: that, not the cool-down, sets when it runs.
@@ -208,9 +211,12 @@ def test_reconcile_removes_an_orphan_container_and_counts_it(ctl):
         measured("orphan, started -> removed by reconcile (orphan_grace 20 s, timer 10 s)", time.time() - start)
         actions = [message for dummy, message in journal(ctl, start) if message.startswith("terminate ")]
         assert any("instance=%s" % orphan in message and "orphan" in message for message in actions), actions
-        after, _ = wait_for("the orphan counted", lambda: (lambda m: m if m.get(
-            "hpcstack_elastic_reconcile_orphans_terminated_total", 0) > before.get(
-            "hpcstack_elastic_reconcile_orphans_terminated_total", 0) else None)(reconcile_metrics(ctl)), 60, 2)
+        counter = "hpcstack_elastic_reconcile_orphans_terminated_total"
+
+        def counted():
+            metrics = reconcile_metrics(ctl)
+            return metrics if metrics.get(counter, 0) > before.get(counter, 0) else None
+        after = wait_for("the orphan counted", counted, 60, 2)[0]
         assert after["hpcstack_elastic_reconcile_orphans_terminated_total"] == \
             before.get("hpcstack_elastic_reconcile_orphans_terminated_total", 0) + 1
         assert after["hpcstack_elastic_reconcile_last_run_timestamp_seconds"] >= start
