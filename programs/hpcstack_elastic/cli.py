@@ -117,7 +117,7 @@ def _start_worker(args: argparse.Namespace, config_path: str, env: Environment, 
 
     def work() -> int:
         if not args.foreground:
-            journal.setup(detached=True, level=journal.LOG.level)
+            journal.setup(detached=True, level=journal.LOG.level, inherited=True)
         return _work(args.command, config, env, request_id)
     if args.foreground:
         return work()

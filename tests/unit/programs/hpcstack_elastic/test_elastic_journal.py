@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import socket
 
@@ -33,3 +34,26 @@ def test_without_a_syslog_socket_actions_go_to_stderr(tmp_path, monkeypatch, cap
     journal.setup(detached=True)
     journal.action("set-address", node="c1", address="10.0.0.1")
     assert capsys.readouterr().err == "set-address node=c1 address=10.0.0.1\n"
+
+
+def test_a_detached_worker_loses_no_message_to_its_inherited_socket(tmp_path, monkeypatch):
+    """The worker closed every inherited descriptor (detach.py) and the new syslog socket gets the old one's
+    number: forgetting the old handler must not close the new socket (its first messages went nowhere)."""
+    path = str(tmp_path / "log")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as server:
+        server.bind(path)
+        server.settimeout(5)
+        monkeypatch.setattr(journal, "SYSLOG_SOCKET", path)
+        try:
+            journal.setup(detached=True)
+            inherited = journal.LOG.handlers[0].socket.fileno()
+            os.close(inherited)  # what detach's closerange does in the worker
+            journal.setup(detached=True, inherited=True)
+            assert journal.LOG.handlers[0].socket.fileno() == inherited  # the number is reused
+            gc.collect()
+            journal.action("launched", node="lab1")
+            journal.action("launched", node="lab2")
+            received = [server.recv(4096).decode(), server.recv(4096).decode()]
+        finally:
+            journal.setup(detached=False)
+    assert [m.split(": ", 1)[1] for m in received] == ["launched node=lab1\x00", "launched node=lab2\x00"]
