@@ -56,6 +56,6 @@ def job(ctl, job_id):
 
 def journal(ctl, since):
     """The program's journal lines since a time (epoch seconds) as (epoch seconds, message)."""
-    out = ctl.check_output("journalctl -t hpcstack-elastic -o json --no-pager --since @%d", int(since))
+    out = ctl.check_output("journalctl -t hpcstack-elastic -o json --no-pager --since @%s", str(int(since)))
     entries = [json.loads(line) for line in out.splitlines() if line.strip()]
     return [(int(entry["__REALTIME_TIMESTAMP"]) / 1e6, entry.get("MESSAGE", "")) for entry in entries]
