@@ -108,7 +108,7 @@ def failed_launch(ctl, powered_down):
 
         def down():
             state = node(ctl, "lab1")
-            return state if "DOWN" in state["State"] else None
+            return state if state["State"].split("+")[0] == "DOWN" else None  # not POWERED_DOWN
         state = wait_for("lab1 DOWN", down, 120, STEP)[0]
         seconds = time.time() - start
     finally:
