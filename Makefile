@@ -15,16 +15,17 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 
 .PHONY: forget-installed-copies
-.PHONY: help venv docker images lab lab-check lab-destroy lab-shell test test-all lint sanity unit molecule molecule-ha molecule-day2 molecule-all build bench cache-destroy clean
+.PHONY: help venv docker images lab lab-check lab-destroy lab-shell test test-all lint sanity unit molecule molecule-ha molecule-day2 molecule-elastic molecule-all build bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
 	@echo "make lab-check    run the lab's proof again (the Molecule checks against inventories/lab)"
 	@echo "make lab-destroy  remove the lab's containers, network and volumes"
 	@echo "make test         lint, sanity, unit tests and the default Molecule scenario"
-	@echo "make test-all     make test plus the slower scenarios: ha, day2, default on Debian 12"
+	@echo "make test-all     make test plus the slower scenarios: ha, day2, elastic, default on Debian 12"
 	@echo "make molecule-ha  the controller HA scenario: failover, slurmdbd outage, backup/restore, upgrade"
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
+	@echo "make molecule-elastic  the elastic scenario: cloud nodes powered up and down as containers (docker provider)"
 	@echo "make build        build the collection tarball into .cache/dist"
 	@echo "make role-readmes regenerate roles/*/README.md from meta/argument_specs.yml"
 	@echo "make package      what Galaxy and a site get: READMEs, dependencies, importer, install, EE, docs lint"
@@ -99,6 +100,11 @@ molecule-ha: venv images forget-installed-copies
 molecule-day2: venv images forget-installed-copies
 	$(BIN)/molecule test -s day2
 
+# Elastic capacity: cloud nodes powered up and down by hpcstack-elastic's docker provider (docs/elastic.md).
+# The scenario's controller gets the host's Docker socket.
+molecule-elastic: venv images forget-installed-copies
+	$(BIN)/molecule test -s elastic
+
 molecule-all: venv docker forget-installed-copies
 	bash images/build.sh bookworm
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
@@ -107,7 +113,7 @@ test: venv
 	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-all test-site-project
+	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-elastic molecule-all test-site-project
 
 build: venv
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .

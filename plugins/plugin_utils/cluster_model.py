@@ -345,6 +345,8 @@ class ClusterModel:
         return {'config': config, 'config_path': elastic_config.DEFAULT_PATH, 'program': ELASTIC_PROGRAM,
                 'commands': dict(ELASTIC_COMMANDS), 'state_dir': config.get('state_dir', elastic_config.Config.state_dir),
                 'providers': sorted({node_class['provider'] for node_class in config['classes'].values()}),
+                # Slurm's ResumeTimeout: the alert on nodes stuck powering up waits longer than this.
+                'resume_timeout': self.power_saving['resume_timeout'],
                 # The Docker API sockets the docker classes use: the slurm_elastic role gives access only to
                 # the one a site names (slurm_elastic_docker_socket), never by default.
                 'docker_sockets': sorted(set(docker))}

@@ -63,7 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                        ("suspend", "terminate the instances of nodes Slurm powers down (SuspendProgram)"),
                        ("resume-fail", "clean up nodes that missed ResumeTimeout (ResumeFailProgram)")):
         sub.add_parser(name, help=what).add_argument("nodes", help="a Slurm hostlist, e.g. aws-c5-[1-4]")
-    sub.add_parser("reconcile", help="make instances and Slurm's cloud nodes agree (run by a systemd timer)")
+    reconcile = sub.add_parser("reconcile", help="make instances and Slurm's cloud nodes agree (run by a systemd timer)")
+    reconcile.add_argument("--metrics-file", default=None,
+                           help="write the pass's counts there as Prometheus text (node_exporter's textfile collector)")
     check = sub.add_parser("check-config", help="validate the config; prints its classes")
     check.add_argument("--offline", action="store_true", help="do not ask Slurm to expand the hostlists")
     return parser
@@ -115,7 +117,7 @@ def _start_worker(args: argparse.Namespace, config_path: str, env: Environment, 
 
     def work() -> int:
         if not args.foreground:
-            journal.setup(detached=True, level=journal.LOG.level)
+            journal.setup(detached=True, level=journal.LOG.level, inherited=True)
         return _work(args.command, config, env, request_id)
     if args.foreground:
         return work()
@@ -168,6 +170,6 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         journal.LOG.error("%s", exc)
         return EXIT_CONFIG
     counts = Reconciler(config, env.slurm(config), env.providers(config), StateDir(config.state_dir),
-                        hostname=env.hostname).run()
+                        hostname=env.hostname, metrics_file=args.metrics_file).run()
     journal.LOG.info("reconcile: %s", "skipped" if counts is None else json.dumps(counts, sort_keys=True))
     return 0

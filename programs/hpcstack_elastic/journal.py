@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import logging.handlers
 import os
+import socket
 import sys
 
 IDENT = "hpcstack-elastic"
@@ -21,10 +22,19 @@ LOG = logging.getLogger(IDENT)
 SYSLOG_SOCKET = "/dev/log"
 
 
-def setup(detached: bool, level: int = logging.INFO) -> logging.Logger:
-    """(Re)configure the program's logger; call again in a detached child (inherited sockets are closed)."""
+def setup(detached: bool, level: int = logging.INFO, inherited: bool = False) -> logging.Logger:
+    """(Re)configure the program's logger; call again in a detached child with ``inherited``.
+
+    The detached child has closed every descriptor it inherited, the old handler's syslog socket
+    among them, and the new handler's socket may get the same number. Closing the old socket
+    object then (explicitly, or when it is garbage-collected) would close the new one: a message
+    written right after was lost that way. ``inherited`` forgets the old sockets without closing.
+    """
     for handler in list(LOG.handlers):
         LOG.removeHandler(handler)
+        sock = getattr(handler, "socket", None)
+        if inherited and isinstance(sock, socket.socket):
+            sock.detach()  # the descriptor is gone already; never close its number again
     handler: logging.Handler
     if detached and os.path.exists(SYSLOG_SOCKET):
         handler = logging.handlers.SysLogHandler(address=SYSLOG_SOCKET,

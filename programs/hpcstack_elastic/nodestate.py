@@ -17,33 +17,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-POWERED_DOWN = "powered_down"
-POWERING_UP = "powering_up"
-POWERING_DOWN = "powering_down"
-UP = "up"
+# One definition of the states for the program and the Slurm exporter (plugins/module_utils/_power_state.py).
+from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import (
+    POWERED_DOWN, POWERING_DOWN, POWERING_UP, RESUME_TIMEOUT_REASON, UP, flags, phase)
 
-# Slurm's own reason when a node did not register within ResumeTimeout (22.05 to 26.05).
-RESUME_TIMEOUT_REASON = "ResumeTimeout reached"
-
-
-def flags(node: Mapping) -> frozenset[str]:
-    return frozenset(node.get("flags") or ())
-
-
-def phase(node: Mapping) -> str:
-    """``powering_up``, ``powering_down``, ``powered_down`` or ``up`` (running, whatever the base state).
-
-    POWER_DOWN on an idle or down node (a power-down requested, SuspendProgram not yet run) counts
-    as ``powering_down``; on a busy node (PowerDownOnIdle) the node is still ``up``.
-    """
-    found = flags(node)
-    if "powering_up" in found:
-        return POWERING_UP
-    if "powering_down" in found or ("power_down" in found and node.get("state") in ("idle", "down")):
-        return POWERING_DOWN
-    if "powered_down" in found:
-        return POWERED_DOWN
-    return UP
+__all__ = ("POWERED_DOWN", "POWERING_DOWN", "POWERING_UP", "RESUME_TIMEOUT_REASON", "UP", "describe", "flags",
+           "is_down", "is_unavailable", "phase")
 
 
 def is_down(node: Mapping) -> bool:

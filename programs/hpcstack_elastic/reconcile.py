@@ -27,10 +27,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import journal
+from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import failed_resume_reason
+
+from . import journal, metrics
 from .classes import node_classes
 from .config import Config
-from .nodestate import POWERED_DOWN, POWERING_UP, RESUME_TIMEOUT_REASON, UP, describe, is_down, phase
+from .nodestate import POWERED_DOWN, POWERING_UP, UP, describe, is_down, phase
 from .providers import Instance, Provider, ProviderError, Providers
 from .resume import REASON_PREFIX
 from .slurm import Slurm, SlurmCommandError
@@ -46,6 +48,7 @@ class Plan:
     down: dict[str, str] = field(default_factory=dict)  # node -> reason (also powered down)
     power_down: list[str] = field(default_factory=list)
     back: list[str] = field(default_factory=list)
+    settled: list[str] = field(default_factory=list)  # failure records of nodes no longer failed
     counts: dict[str, int] = field(default_factory=dict)
 
     def count(self, what: str) -> None:
@@ -54,8 +57,10 @@ class Plan:
 
 class Reconciler:
     def __init__(self, config: Config, slurm: Slurm, providers: Providers, state: StateDir,
-                 clock: Callable[[], float] = time.time, hostname: str | None = None) -> None:
+                 clock: Callable[[], float] = time.time, hostname: str | None = None,
+                 metrics_file: str | None = None) -> None:
         self.hostname = hostname or socket.gethostname().split(".")[0]
+        self.metrics_file = metrics_file
         self.config = config
         self.slurm = slurm
         self.providers = providers
@@ -74,9 +79,14 @@ class Reconciler:
                 complete = False
         return found, complete
 
-    def _failed_by_us(self, name: str, node: dict, failures: dict) -> bool:
-        reason = node.get("reason") or ""
-        return name in failures or reason.startswith(REASON_PREFIX) or reason == RESUME_TIMEOUT_REASON
+    @staticmethod
+    def _failed_by_us(node: dict) -> bool:
+        """DOWN with this program's reason or Slurm's ResumeTimeout: ours to return to service.
+
+        The reason decides, not a record in failures.json: a node an admin resumed and later set
+        DOWN with a reason of their own is the admin's, whatever this program remembers about it.
+        """
+        return is_down(node) and failed_resume_reason(node.get("reason"))
 
     def _powered_down(self, name: str, node: dict | None, instances: list, failures: dict, now: float,
                       plan: Plan) -> None:
@@ -85,7 +95,7 @@ class Reconciler:
                 plan.terminate.append((provider, instance, "orphan: node %s is powered down" % name))
         if node is None:
             return
-        if is_down(node) and self._failed_by_us(name, node, failures):
+        if self._failed_by_us(node):
             since = (failures.get(name) or {}).get("time")
             if since is None:
                 self.state.record_failures({name: node.get("reason") or "DOWN"})
@@ -105,8 +115,7 @@ class Reconciler:
             plan.down[name] = REASON_PREFIX + "(Code:NoAddress) instance %s had no address after %d s" % (
                 instance.id, self.timeouts.address)
 
-    def _up(self, name: str, node: dict, instances: list, failures: dict, now: float, plan: Plan,
-            missing: set[str]) -> None:
+    def _up(self, name: str, node: dict, instances: list, now: float, plan: Plan, missing: set[str]) -> None:
         if not instances:
             missing.add(name)
             return
@@ -120,7 +129,7 @@ class Reconciler:
             plan.addresses.append((name, address.ip, address.hostname))
             plan.count("addresses_corrected")
             journal.action("correct-address", node=name, state=describe(node), was=node.get("address"), now=address.ip)
-        if is_down(node) and self._failed_by_us(name, node, failures):
+        if self._failed_by_us(node):
             plan.power_down.append(name)  # a failure whose power-down did not happen
 
     def plan(self) -> Plan:
@@ -147,13 +156,15 @@ class Reconciler:
             if name in inflight:
                 continue
             node, mine = nodes.get(name), by_node.get(name, [])
+            if name in failures and node is not None and not self._failed_by_us(node):
+                plan.settled.append(name)  # back in service another way (an admin's resume): forget it
             current = phase(node) if node is not None else POWERED_DOWN
             if current == POWERED_DOWN:
                 self._powered_down(name, node, mine, failures, now, plan)
             elif current == POWERING_UP:
                 self._powering_up(name, node, mine, now, plan)
             elif current == UP:
-                self._up(name, node, mine, failures, now, plan, missing)
+                self._up(name, node, mine, now, plan, missing)
         if complete:  # a failed listing must not make every node look vanished
             for name, since in self.state.missing_since(missing).items():
                 if now - since >= self.timeouts.vanished_grace:
@@ -166,10 +177,12 @@ class Reconciler:
         for provider, instance, why in plan.terminate:
             by_provider.setdefault(id(provider), (provider, []))[1].append(instance)
             journal.action("terminate", instance=instance.id, node=instance.node, why=why)
+        counts["orphans_found"] = sum(1 for dummy, dummy, why in plan.terminate if why.startswith("orphan"))
         for provider, doomed in by_provider.values():
             try:
                 provider.terminate([i.id for i in doomed])
-                counts["orphans_terminated"] = counts.get("orphans_terminated", 0) + len(doomed)
+                counts["orphans_terminated"] = counts.get("orphans_terminated", 0) + sum(
+                    1 for p, dummy, why in plan.terminate if p is provider and why.startswith("orphan"))
             except ProviderError as exc:
                 journal.LOG.error("terminating %s failed: %s", ",".join(i.id for i in doomed), exc.reason)
         try:
@@ -192,12 +205,37 @@ class Reconciler:
             self.slurm.down(names, reason)
         counts["downed"] = len(plan.down)
         self.slurm.power_down(sorted(set(plan.power_down) | set(plan.down)))
-        for name in plan.back:
+        returned = self._return_to_service(plan.back)
+        self.state.forget_failures(plan.back + plan.settled)
+        counts["returned"] = len(returned)
+
+    def _return_to_service(self, names: list[str]) -> list[str]:
+        """``state=resume`` for nodes whose cool-down is over; returns those back in service.
+
+        Someone may resume a node between the plan and the update (an admin, or a reconcile on a
+        controller that just took over). Slurm then resumes the other nodes of the update and
+        answers with an error for that one ("Invalid node state specified"). So after an error the
+        nodes are read again: those still DOWN with a failure reason are resumed once more (an
+        error then is a real one), the others are in service and left as they are.
+        """
+        if not names:
+            return []
+        try:
+            self.slurm.resume(names)
+        except SlurmCommandError as exc:
+            current = self.slurm.nodes(names)
+            still = [name for name in names if name in current and self._failed_by_us(current[name])]
+            if still == list(names):
+                raise
+            for name in sorted(set(names) - set(still)):
+                journal.action("return-to-service-raced", node=name,
+                               state=describe(current[name]) if name in current else None,
+                               why="the resume was answered with %r; the node is no longer DOWN" % exc.message)
+            self.slurm.resume(still)
+        for name in names:
             journal.action("return-to-service", node=name, why="failure cool-down of %d s is over"
                            % self.timeouts.failure_cooldown)
-        self.slurm.resume(plan.back)
-        self.state.forget_failures(plan.back)
-        counts["returned"] = len(plan.back)
+        return list(names)
 
     def run(self) -> dict[str, int] | None:
         """One pass under a lock; None when another reconcile runs or this host is not the controller in charge."""
@@ -209,9 +247,13 @@ class Reconciler:
             if active != self.hostname:  # with backup controllers, only the one in charge acts
                 journal.LOG.info("%s is in charge, not %s; skipping this reconcile", active or "no controller",
                                  self.hostname)
+                if self.metrics_file:  # still a pass: the timer runs, nothing to count here
+                    metrics.write(self.metrics_file, self.state, {"time": self.clock(), "counts": {}})
                 return None
             counts = self.apply(self.plan())
             summary = {"time": self.clock(), "counts": counts}
             with open(os.path.join(self.state.path, SUMMARY_FILE), "w", encoding="utf-8") as handle:
                 json.dump(summary, handle, sort_keys=True)
+            if self.metrics_file:
+                metrics.write(self.metrics_file, self.state, summary)
             return counts

@@ -19,6 +19,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import ELASTIC_REASON_PREFIX
+
 from . import journal
 from .classes import by_class, launch_token, node_classes
 from .config import Config
@@ -27,7 +29,7 @@ from .resume_file import JobNodes
 from .slurm import Slurm, SlurmCommandError
 from .state import StateDir
 
-REASON_PREFIX = "elastic: "
+REASON_PREFIX = ELASTIC_REASON_PREFIX  # every DOWN reason this program sets
 
 
 @dataclass

@@ -41,6 +41,9 @@ CATALOGUE = (
         ("slurm_node_state_info", G, ("node", "state"), "Always 1: the base state of each node."),
         ("slurm_node_drain", G, ("node",), "1 when the node has the DRAIN flag (draining or drained), else 0."),
         ("slurm_node_reason_info", G, ("node", "reason"), "Always 1: the reason set on a node (only nodes with a reason; truncated to 100 characters)."),
+        ("slurm_node_power_state_info", G, ("node", "power"),
+         "Always 1: the power-saving state of each node that is not up (powered_down, powering_up, powering_down, "
+         "resume_failed: DOWN after a failed power-up, ResumeTimeout or the elastic program's failure)."),
         ("slurm_node_info", G, ("node", "arch", "slurmd_version", "features", "partitions"), "Always 1: static facts of each node."),
         ("slurm_node_cpus", G, ("node",), "CPUs of each node."),
         ("slurm_node_cpus_alloc", G, ("node",), "Allocated CPUs of each node."),
@@ -70,6 +73,9 @@ CATALOGUE = (
         ("slurm_partition_up", G, ("partition",), "1 when the partition is UP, else 0."),
         ("slurm_partition_nodes", G, ("partition",), "Nodes in each partition."),
         ("slurm_partition_nodes_state", G, ("partition", "state"), "Nodes of each partition by base state."),
+        ("slurm_partition_nodes_power", G, ("partition", "power"),
+         "Nodes of each partition by power-saving state (powered_down, powering_up, powering_down, resume_failed; "
+         "every state of every partition, 0 when none)."),
         ("slurm_partition_cpus", G, ("partition",), "CPUs in each partition."),
         ("slurm_partition_cpus_alloc", G, ("partition",), "Allocated CPUs on the nodes of each partition (a node in two partitions counts in both)."),
         ("slurm_partition_cpus_idle", G, ("partition",), "Unallocated CPUs on usable nodes of each partition."),

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_data as data
+from ansible_collections.hpcstack.cluster.plugins.module_utils._power_state import POWER_STATES, power_state
 
 OTHER = "__other__"
 MIB = 1024 * 1024
@@ -197,6 +198,9 @@ def analyse_nodes(out: Samples, nodes: list[dict]) -> None:
         out.set("slurm_node_drain", (name,), 1 if "drain" in node["flags"] else 0)
         if node["reason"]:
             out.set("slurm_node_reason_info", (name, node["reason"][:100]), 1)
+        power = power_state(node)
+        if power:
+            out.set("slurm_node_power_state_info", (name, power), 1)
         out.set("slurm_node_info", (name, node["arch"], node["version"], ",".join(node["features"]),
                                     ",".join(node["partitions"])), 1)
         out.set("slurm_node_cpus", (name,), cpus)
@@ -255,8 +259,13 @@ def analyse_partitions(out: Samples, partitions: list[dict], nodes: list[dict], 
                                                           for n in members[name] if _usable(n)))
         out.set("slurm_partition_gpus", (name,), sum(n["gpus"] for n in members[name]))
         out.set("slurm_partition_gpus_used", (name,), sum(n["gpus_used"] for n in members[name]))
+        for power in POWER_STATES:
+            out.ensure("slurm_partition_nodes_power", (name, power))
         for node in members[name]:
             out.add("slurm_partition_nodes_state", (name, node["state"]), 1)
+            power = power_state(node)
+            if power:
+                out.add("slurm_partition_nodes_power", (name, power), 1)
         if part["max_time"] is not None:
             out.set("slurm_partition_max_time_seconds", (name,), part["max_time"] * 60)
         for family in ("slurm_partition_jobs_pending", "slurm_partition_jobs_running",

@@ -70,9 +70,17 @@ def test_commands_and_reconcile_units(tmp_path):
     assert "AWS_SHARED_CREDENTIALS_FILE" not in "\n".join(out["resume"] + out["service"])
     service = out["service"]
     for line in ("User=slurm", "Group=slurm", "Type=oneshot", "SyslogIdentifier=hpcstack-elastic",
-                 "ExecStart=/usr/bin/python3 /usr/local/lib/hpcstack/hpcstack-elastic.pyz --config /etc/hpcstack/elastic.json reconcile",
+                 "ExecStart=/usr/bin/python3 /usr/local/lib/hpcstack/hpcstack-elastic.pyz --config /etc/hpcstack/elastic.json reconcile"
+                 " --metrics-file /var/lib/hpcstack/elastic/hpcstack_elastic.prom",
+                 # the sandboxed program cannot write node_exporter's directory: a root step publishes its file
+                 "ExecStartPost=+/bin/sh -c 'test ! -e /var/lib/hpcstack/elastic/hpcstack_elastic.prom || { install -D -m 0644 "
+                 "/var/lib/hpcstack/elastic/hpcstack_elastic.prom /var/lib/prometheus/node-exporter/hpcstack_elastic.prom.tmp && "
+                 "mv -f /var/lib/prometheus/node-exporter/hpcstack_elastic.prom.tmp /var/lib/prometheus/node-exporter/hpcstack_elastic.prom; }'",
                  "ReadWritePaths=/var/lib/hpcstack/elastic", "ProtectSystem=strict", "NoNewPrivileges=yes"):
         assert line in service
+    without_metrics = render(tmp_path, hpcstack_cluster=cluster, slurm_elastic_metrics_dir="")["service"]
+    assert [line for line in without_metrics if line.startswith("ExecStart")] == [
+        "ExecStart=/usr/bin/python3 /usr/local/lib/hpcstack/hpcstack-elastic.pyz --config /etc/hpcstack/elastic.json reconcile"]
     assert not [line for line in service if line.startswith("SupplementaryGroups")]
     assert "OnUnitActiveSec=60" in out["timer"]
     with_docker = render(tmp_path, hpcstack_cluster=cluster, __slurm_elastic_docker_group_name="docker",

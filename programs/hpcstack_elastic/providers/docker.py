@@ -7,6 +7,12 @@ The container is named ``<name_prefix><node>``, has the node's name as hostname 
 alias, and gets ``/etc/default/slurmd`` before it starts (what EC2 user data does on a cloud
 instance): configless slurmd with ``--conf-server`` pointed at the controllers, under the node's
 name. Only the lab's controller is given the Docker socket; no role default ever mounts it.
+
+A container shares the Docker host's kernel and never boots: its uptime is the host's, so its
+boot time is long before the power-up, and slurmctld keeps such a node POWERING_UP ("Still
+waiting for boot") until ResumeTimeout. slurmd's ``-b`` (report the node rebooted when slurmd
+started; kept across ``scontrol reconfigure``, which re-executes slurmd from 23.11) gives
+slurmctld the boot an instance would have had.
 """
 
 from __future__ import annotations
@@ -81,7 +87,7 @@ class DockerProvider(Provider):
         return spec
 
     def _slurmd_defaults(self, node: str) -> str:
-        return 'SLURMD_OPTIONS="--conf-server %s -N %s"\n' % (",".join(self.settings.conf_servers), node)
+        return 'SLURMD_OPTIONS="-b --conf-server %s -N %s"\n' % (",".join(self.settings.conf_servers), node)
 
     def launch(self, request: LaunchRequest) -> Instance:
         name = self.container_name(request.node)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 
 import jinja2
+import jinja2.nativetypes
 import pytest
 import yaml
 
@@ -21,13 +22,28 @@ TEMPLATES = os.path.join(ROOT, "roles", "prometheus", "templates")
 PROMTOOL = os.environ.get("PROMTOOL") or shutil.which("promtool")
 
 
-def render(name: str, config_dir: str) -> str:
+# What the preflight derives for a cluster with cloud classes and the default ResumeTimeout (900 s).
+CLUSTER = {"elastic": {"resume_timeout": 900}}
+
+
+def role_variables(config_dir: str, cluster: dict) -> dict:
+    """The role's defaults with their templates resolved (as Ansible does), for a cluster model."""
     with open(os.path.join(ROOT, "roles", "prometheus", "defaults", "main.yml")) as handle:
         defaults = yaml.safe_load(handle)
-    variables = dict(defaults, ansible_managed="Ansible managed", prometheus_config_dir=config_dir)
+    variables = dict(defaults, ansible_managed="Ansible managed", prometheus_config_dir=config_dir,
+                     hpcstack_cluster=cluster)
+    native = jinja2.nativetypes.NativeEnvironment(undefined=jinja2.StrictUndefined)
+    for dummy in range(3):  # a default may name another default
+        for key, value in list(variables.items()):
+            if isinstance(value, str) and "{{" in value:
+                variables[key] = native.from_string(value).render(variables)
+    return variables
+
+
+def render(name: str, config_dir: str, cluster: dict | None = None) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, keep_trailing_newline=True)
-    return env.get_template(name).render(variables)
+    return env.get_template(name).render(role_variables(config_dir, cluster or CLUSTER))
 
 
 @pytest.fixture
@@ -69,3 +85,25 @@ def test_promtool_rule_tests_pass(rendered):
                             capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SUCCESS" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("resume_timeout, expected", [(900, "17m"), (180, "5m"), (1800, "32m")])
+def test_stuck_powering_up_waits_for_the_clusters_resume_timeout(tmp_path, resume_timeout, expected):
+    variables = role_variables(str(tmp_path), {"elastic": {"resume_timeout": resume_timeout}})
+    assert variables["prometheus_alert_powering_up_for"] == expected
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "hpcstack.yml").write_text(
+        render("hpcstack-rules.yml.j2", str(tmp_path), {"elastic": {"resume_timeout": resume_timeout}}))
+    rule = rules(tmp_path)["SlurmNodeStuckPoweringUp"]
+    assert (rule["expr"], rule["for"]) == ('slurm_node_power_state_info{power="powering_up"} == 1', expected)
+
+
+def test_a_cluster_without_cloud_classes_gets_the_default_resume_timeout(tmp_path):
+    assert role_variables(str(tmp_path), {"elastic": {}})["prometheus_alert_powering_up_for"] == "17m"
+
+
+def test_the_elastic_alerts_read_what_reconcile_writes(rendered):
+    found = rules(rendered)
+    assert found["SlurmElasticOrphans"]["expr"] == "max_over_time(hpcstack_elastic_reconcile_orphans[1h]) > 0"
+    assert found["SlurmElasticReconcileStale"]["expr"] == ("time() - hpcstack_elastic_reconcile_last_run_timestamp_seconds"
+                                                           " > 600")

@@ -3,6 +3,7 @@
 """Every metric a dashboard or an alert rule uses is one an exporter of the collection produces.
 
 Slurm and job exporter: their metric catalogues (programs/hpcstack_exporters/catalogue.py).
+The elastic program's reconcile: the text file it writes for node_exporter (programs/hpcstack_elastic/metrics.py).
 node_exporter and process-exporter: scrapes recorded from a lab container (fixtures/monitoring).
 dcgm-exporter: the counters the dcgm_exporter role configures.
 """
@@ -17,6 +18,7 @@ import re
 import pytest
 import yaml
 
+from ansible_collections.hpcstack.cluster.programs.hpcstack_elastic.metrics import METRICS as ELASTIC_METRICS
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import JOB_SPECS, SPECS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
@@ -44,7 +46,7 @@ def recorded_names(path):
 def known_names():
     with open(os.path.join(ROLES, "dcgm_exporter", "defaults", "main.yml")) as handle:
         dcgm = {counter["field"] for counter in yaml.safe_load(handle)["dcgm_exporter_counters"]}
-    names = set(SPECS) | set(JOB_SPECS) | dcgm | PROMETHEUS_OWN
+    names = set(SPECS) | set(JOB_SPECS) | dcgm | PROMETHEUS_OWN | {spec[0] for spec in ELASTIC_METRICS}
     for path in glob.glob(os.path.join(RECORDED, "*.prom")):
         names |= recorded_names(path)
     return names

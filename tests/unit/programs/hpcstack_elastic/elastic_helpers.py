@@ -116,8 +116,12 @@ class FakeSlurm:
         state = args.pop("state", None)
         reason = args.pop("reason", None)
         assert not args, "unexpected update arguments %r" % args
+        invalid = False
         for name in names:
             node = self.nodes[name]
+            if state == "resume" and node["state"] != "down" and "drain" not in node["flags"]:
+                invalid = True  # Slurm (update_node): this node is skipped, the others are updated
+                continue
             if state == "down":
                 assert reason, "scontrol: You must specify a reason when DOWNING or DRAINING a node"
                 node.update(state="down", reason=reason)
@@ -131,6 +135,8 @@ class FakeSlurm:
                     node["flags"].add("not_responding")
             elif state is not None:
                 raise AssertionError("unexpected state %r" % state)
+        if invalid:
+            return 1, "", "slurm_update error: Invalid node state specified\n"
         return 0, "", ""
 
     def finish_power_down(self) -> None:

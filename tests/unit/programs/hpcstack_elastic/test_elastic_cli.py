@@ -79,7 +79,7 @@ def test_reconcile_command_logs_its_counts(tmp_path, capsys):
     slurm, provider = FakeSlurm({"c1": {"state": "idle", "flags": ("cloud", "powered_down")}}), FakeProvider()
     env = cli.Environment({}, runner=slurm, factory=lambda c, k: provider, hostname="rec")
     assert cli.main(["--config", write_config(tmp_path), "reconcile"], env) == 0
-    assert 'reconcile: {"downed": 0, "returned": 0}' in capsys.readouterr().err
+    assert 'reconcile: {"downed": 0, "orphans_found": 0, "returned": 0}' in capsys.readouterr().err
 
 
 def test_check_config_names_every_problem(tmp_path, capsys):

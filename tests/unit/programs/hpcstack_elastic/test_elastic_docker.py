@@ -118,7 +118,7 @@ def test_launch_starts_a_configless_node_container(tmp_path):
                               "org.hpcstack.elastic.class": "lab", "org.hpcstack.elastic.node": "cloud1",
                               "org.hpcstack.elastic.token": "tok1"}
     assert spec["HostConfig"]["CapAdd"] == ["SYS_ADMIN", "SYS_NICE"] and "Binds" not in spec["HostConfig"]
-    assert engine.files[instance.id] == {"/etc/default/slurmd": 'SLURMD_OPTIONS="--conf-server ctl1,ctl2:6817 -N cloud1"\n'}
+    assert engine.files[instance.id] == {"/etc/default/slurmd": 'SLURMD_OPTIONS="-b --conf-server ctl1,ctl2:6817 -N cloud1"\n'}
     assert [c for c in engine.calls if c[0] != "GET"] == [
         ("POST", "/containers/create"), ("PUT", "/containers/%s/archive" % instance.id),
         ("POST", "/containers/%s/start" % instance.id)]

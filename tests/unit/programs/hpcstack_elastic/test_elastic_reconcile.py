@@ -140,3 +140,118 @@ def test_only_the_controller_in_charge_reconciles(tmp_path):
     fake.ping = {"rc": 1, "stdout": "Slurmctld(primary) at rec is DOWN\nSlurmctld(backup) at ctl2 is UP\n",
                  "stderr": ""}
     assert rec.run() is not None and provider.instances == {}
+
+
+FAILED_REASON = "elastic: (Code:InsufficientInstanceCapacity) none"
+
+
+def failed(**extra):
+    return {"state": "down", "flags": ("cloud", "powered_down"), "reason": FAILED_REASON, **extra}
+
+
+def test_an_admin_resume_between_plan_and_update_is_left_alone(tmp_path, caplog):
+    """The admin resumes c1 while reconcile is planning: its own resume of c1 fails, c2 still returns."""
+    rec, fake, provider, clock = setup(tmp_path, {"c1": failed(), "c2": failed()})
+    rec.state.record_failures({"c1": FAILED_REASON, "c2": FAILED_REASON})
+    clock.now += 600
+    plan = rec.plan()
+    assert plan.back == ["c1", "c2"]
+    fake.nodes["c1"].update(state="idle", reason="")  # scontrol update nodename=c1 state=resume, by the admin
+    with caplog.at_level(logging.INFO, logger="hpcstack-elastic"):
+        counts = rec.apply(plan)
+    # Slurm resumed c2 and refused c1; nothing is left to resume.
+    assert fake.updates() == [["update", "nodename=c1,c2", "state=resume"]]
+    assert (fake.nodes["c1"]["state"], fake.nodes["c2"]["state"]) == ("idle", "idle")
+    assert counts["returned"] == 2 and "slurm_errors" not in counts
+    assert "return-to-service-raced node=c1 state=IDLE+CLOUD+POWERED_DOWN why=\"the resume was answered with" in caplog.text
+    assert "return-to-service-raced node=c2 state=IDLE+CLOUD+NOT_RESPONDING+POWERED_DOWN" in caplog.text
+    assert rec.state.failures() == {}
+
+
+def test_a_failed_resume_of_one_node_is_retried_for_the_others(tmp_path):
+    """Slurm stops at an unknown node name: the nodes still failed are resumed again, the vanished one is skipped."""
+    rec, fake, provider, clock = setup(tmp_path, {"c1": failed(), "c2": failed()})
+    rec.state.record_failures({"c1": FAILED_REASON, "c2": FAILED_REASON})
+    clock.now += 600
+    plan = rec.plan()
+    del fake.nodes["c1"]  # removed from slurm.conf meanwhile: Slurm refuses the whole update
+    counts = rec.apply(plan)
+    assert fake.updates() == [["update", "nodename=c1,c2", "state=resume"], ["update", "nodename=c2", "state=resume"]]
+    assert fake.nodes["c2"]["state"] == "idle" and counts["returned"] == 2
+
+
+def test_a_resume_that_fails_for_another_reason_is_an_error(tmp_path):
+    rec, fake, provider, clock = setup(tmp_path, {"c1": failed()})
+    rec.state.record_failures({"c1": FAILED_REASON})
+    clock.now += 600
+    fake.fail_updates = True
+    counts = rec.run()
+    assert counts["slurm_errors"] == 1 and list(rec.state.failures()) == ["c1"]
+
+
+def test_a_node_an_admin_downs_after_an_old_failure_is_never_resumed(tmp_path):
+    """c1 failed once and was resumed by an admin; the admin later sets it DOWN for a repair: the admin's node."""
+    rec, fake, provider, clock = setup(tmp_path, {"c1": powered_down()})
+    rec.state.record_failures({"c1": FAILED_REASON})
+    rec.run()
+    assert rec.state.failures() == {}  # back in service another way: the record is forgotten
+    fake.nodes["c1"].update(state="down", reason="DIMM replaced, burn-in first")
+    clock.now += 10000
+    rec.run()
+    assert fake.updates() == [] and fake.nodes["c1"]["state"] == "down"
+
+
+def test_each_pass_writes_its_counts_for_the_textfile_collector(tmp_path):
+    rec, fake, provider, clock = setup(tmp_path, {"c1": powered_down(), "c2": failed()})
+    rec.metrics_file = str(tmp_path / "hpcstack_elastic.prom")
+    provider.add("c1", launched=clock.now - 301)
+    provider.add("gone7", launched=clock.now - 4000)
+    rec.state.record_failures({"c2": FAILED_REASON})
+    clock.now += 600
+    rec.run()
+    clock.now += 10
+    rec.run()
+    assert (tmp_path / "hpcstack_elastic.prom").read_text() == (
+        "# HELP hpcstack_elastic_reconcile_last_run_timestamp_seconds When hpcstack-elastic reconcile last finished "
+        "a pass (Unix time).\n"
+        "# TYPE hpcstack_elastic_reconcile_last_run_timestamp_seconds gauge\n"
+        "hpcstack_elastic_reconcile_last_run_timestamp_seconds 10610.0\n"
+        "# HELP hpcstack_elastic_reconcile_orphans Orphan instances the last reconcile pass found (terminated, or still "
+        "there when terminating failed).\n"
+        "# TYPE hpcstack_elastic_reconcile_orphans gauge\n"
+        "hpcstack_elastic_reconcile_orphans 0.0\n"
+        "# HELP hpcstack_elastic_reconcile_orphans_terminated_total Orphan instances reconcile has terminated.\n"
+        "# TYPE hpcstack_elastic_reconcile_orphans_terminated_total counter\n"
+        "hpcstack_elastic_reconcile_orphans_terminated_total 2.0\n"
+        "# HELP hpcstack_elastic_reconcile_nodes_downed_total Nodes reconcile set DOWN (vanished instance, no address).\n"
+        "# TYPE hpcstack_elastic_reconcile_nodes_downed_total counter\n"
+        "hpcstack_elastic_reconcile_nodes_downed_total 0.0\n"
+        "# HELP hpcstack_elastic_reconcile_nodes_returned_total Failed nodes reconcile returned to service after their "
+        "cool-down.\n"
+        "# TYPE hpcstack_elastic_reconcile_nodes_returned_total counter\n"
+        "hpcstack_elastic_reconcile_nodes_returned_total 1.0\n")
+    assert sorted(os.listdir(tmp_path)) == ["hpcstack_elastic.prom", "state"]
+
+
+def test_a_pass_that_terminates_orphans_reports_them(tmp_path):
+    rec, fake, provider, clock = setup(tmp_path, {"c1": powered_down()})
+    rec.metrics_file = str(tmp_path / "m.prom")
+    provider.add("c1", launched=clock.now - 301)
+
+    def broken(ids):
+        raise ProviderError("DockerEngineError", "busy")
+    provider.terminate = broken
+    rec.run()
+    text = (tmp_path / "m.prom").read_text()
+    assert "hpcstack_elastic_reconcile_orphans 1.0\n" in text
+    assert "hpcstack_elastic_reconcile_orphans_terminated_total 0.0\n" in text
+
+
+def test_a_controller_not_in_charge_still_marks_its_pass(tmp_path):
+    rec, fake, provider, clock = setup(tmp_path, {"c1": powered_down()})
+    rec.metrics_file = str(tmp_path / "m.prom")
+    rec.hostname = "ctl2"
+    assert rec.run() is None
+    text = (tmp_path / "m.prom").read_text()
+    assert "hpcstack_elastic_reconcile_last_run_timestamp_seconds 10000.0\n" in text
+    assert "hpcstack_elastic_reconcile_orphans 0.0\n" in text
