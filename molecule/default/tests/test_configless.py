@@ -1,6 +1,7 @@
 """Configless hosts of the lab: compute node c1 (node class ``configless: true``) and login node
 login1 (group slurm_configless, sackd) have no Slurm configuration of their own; they fetch ctl1's."""
 
+import functools
 import json
 import re
 import time
@@ -15,6 +16,7 @@ PROBE_FEATURE = "configless_probe"
 SACKD_SINCE = (23, 11)
 
 
+@functools.lru_cache(maxsize=None)  # one `sinfo --version` per session, not one per check
 def _slurm_release():
     version = _host("ctl1").check_output("sinfo --version").split()[-1]
     return tuple(int(part) for part in version.split(".")[:2])
