@@ -354,10 +354,11 @@ class ClusterModel:
     def slurmctld_parameters(self, groups) -> list[str]:
         # Cloud nodes are configless too, though in no host group.
         parameters = ['enable_configless'] if groups['slurm_configless'] or self.cloud_classes() else []
-        if self.cloud_classes():
-            parameters.append('idle_on_node_suspend')  # a powered-down cloud node is IDLE when it comes back
-            if self.power_saving['cloud_dns']:
-                parameters.append('cloud_dns')
+        # No idle_on_node_suspend: it makes every node IDLE once suspended, so a node whose launch failed
+        # would be back at once (no failure cool-down) and a node an admin set DOWN would not stay DOWN.
+        # The elastic program's reconcile returns the nodes it set DOWN after timeouts.failure_cooldown.
+        if self.cloud_classes() and self.power_saving['cloud_dns']:
+            parameters.append('cloud_dns')
         return parameters
 
     def power_saving_lines(self) -> list[dict]:

@@ -88,14 +88,16 @@ def test_power_saving_by_release(tmp_path):
     assert block(out["24.11.5"]) == COMMON
     assert block(out["26.05.0"]) == COMMON
     for version in VERSIONS:
-        assert "SlurmctldParameters=enable_configless,idle_on_node_suspend" in out[version]
+        # No idle_on_node_suspend: it would skip the failure cool-down (docs/elastic.md).
+        assert [line for line in out[version] if line.startswith("SlurmctldParameters=")] == [
+            "SlurmctldParameters=enable_configless"]
         assert ("NodeName=aws-[1-4] CPUs=2 Sockets=1 CoresPerSocket=2 ThreadsPerCore=1 RealMemory=1000 Features=aws "
                 "Weight=1000 State=CLOUD") in out[version]
     options_common = [line.replace("SuspendTime=600", "SuspendTime=300") for line in COMMON if not line.startswith("TreeWidth")]
     assert block(out["options-22.05.8"]) == options_common + ["DebugFlags=Power", "PrivateData=cloud", "CommunicationParameters=NoAddrCache"]
     assert block(out["options-24.11.5"]) == options_common + ["DebugFlags=Power", "SuspendExcStates=down,drain",
                                                               "ReconfigFlags=KeepPowerSaveSettings"]
-    assert "SlurmctldParameters=enable_configless,idle_on_node_suspend,cloud_dns" in out["options-24.11.5"]
+    assert "SlurmctldParameters=enable_configless,cloud_dns" in out["options-24.11.5"]
 
 
 def test_a_cluster_without_cloud_classes_renders_what_it_did(tmp_path):

@@ -511,4 +511,4 @@ def test_cloud_nodes_are_in_no_host_group():
 def test_cloud_nodes_alone_make_the_controllers_configless():
     name, nodes, partitions = hybrid()
     built = model.build(name, nodes, partitions, groups={'slurmctld': ['ctl1']}, check_slurmd_group=False)
-    assert built.facts()['slurm_conf']['slurmctld_parameters'] == ['enable_configless', 'idle_on_node_suspend']
+    assert built.facts()['slurm_conf']['slurmctld_parameters'] == ['enable_configless']
