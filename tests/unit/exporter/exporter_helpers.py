@@ -24,14 +24,30 @@ def recorded(version, name):
     return rec["status"], rec["body"]
 
 
+# What the exporter asks with update_time (Slurm's source: v0.0.40 on; nodes only from 26.05.3 on)
+DELTA_TAILS = {"22.05": (), "24.11": ("partitions", "jobs"), "26.05": ("nodes", "partitions", "jobs")}
+
+
+def since(path, answer):
+    """``path`` asked with update_time = the last_update of ``answer`` (what the exporter sends next)."""
+    return "%s?update_time=uts%d" % (path, answer[1]["last_update"]["number"])
+
+
 def recorded_cluster(version, api):
-    """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version."""
+    """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version.
+
+    Asked again with update_time, the endpoints that take it give the same recorded answer: what
+    slurmctld sends when anything changed (every record; see test_exporter_delta for "unchanged").
+    """
     openapi = recorded(version, "openapi")
     unknown = recorded(version, "error_unknown_version")  # slurmrestd's 404 for a path it does not serve
     answers = {"/openapi/v3": [openapi] if version != "22.05" else [unknown], "/openapi": [openapi], "*": [unknown]}
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
-        answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]
+        path = "/slurm/%s/%s" % (api, tail)
+        answers[path] = [recorded(version, "%s/%s" % (api, name))]
+        if tail in DELTA_TAILS[version]:
+            answers[since(path, answers[path][0])] = answers[path]
     answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
     return answers
 
