@@ -50,6 +50,11 @@ UPDATE_TIME_TAILS = ("nodes", "partitions", "jobs")
 # (SchedMD commit ef88eadf88, "Fix HTTP 500 from get_nodes when update_time is passed").
 NODES_UPDATE_TIME_RELEASE = (26, 5, 3)
 NOT_MODIFIED = None  # what get_since() returns when slurmrestd answers that nothing changed
+# jobs?flags=ALL: SHOW_ALL without SHOW_DETAIL (slurmrestd's default is both). slurmctld then leaves
+# out each job's job_resources (the allocation per node, socket and core) and GRES detail
+# (job_mgr.c pack_job), which no normalised job field reads. A single flag is taken as a string by
+# every data parser from v0.0.40 on (parsing.c _parse_flag).
+LEAN_QUERY = {"jobs": (("flags", "ALL"),)}
 
 
 class SlurmRestError(Exception):
@@ -94,6 +99,13 @@ def takes_update_time(version: Optional[str], tail: str, release: Optional[str])
     if tail == "nodes":
         return release_tuple(release) >= NODES_UPDATE_TIME_RELEASE
     return True
+
+
+def lean_query(version: Optional[str], tail: str) -> Tuple[Tuple[str, str], ...]:
+    """Query parameters that ask ``GET /slurm/<version>/<tail>`` for less than its default (LEAN_QUERY)."""
+    if not version or version == "v0.0.38" or not _VERSION.match(version):
+        return ()
+    return LEAN_QUERY.get(tail, ())
 
 
 def last_update(body: Optional[dict]) -> Optional[int]:
@@ -449,8 +461,11 @@ class SlurmRestClient(object):
         return self.get_since(plugin, tail, None, decoder)
 
     def get_since(self, plugin: str, tail: str, since: Optional[int] = None,
-                  decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> Optional[dict]:
+                  decoder: Callable[[Callable[[int], bytes]], dict] | None = None,
+                  query: Tuple[Tuple[str, str], ...] = ()) -> Optional[dict]:
         """GET ``/<plugin>/<version>/<tail>``, with ``update_time=uts<since>`` when ``since`` is given.
+
+        ``query``: further parameters, e.g. :func:`lean_query`.
 
         ``since`` is the ``last_update`` of an earlier answer (see :func:`last_update`); the caller
         checks :func:`takes_update_time` first. Returns None (NOT_MODIFIED) when slurmrestd answers
@@ -462,8 +477,9 @@ class SlurmRestClient(object):
         read a query string with parse_time(), which takes that form and no bare number.
         """
         path = self._path(plugin, tail)
-        if since:
-            path += "?update_time=uts%d" % int(since)
+        params = (("update_time", "uts%d" % int(since)),) if since else ()
+        if params or query:
+            path += "?" + "&".join("%s=%s" % (quote(k, safe=""), quote(v, safe="")) for k, v in params + tuple(query))
         body = self.request("GET", path, decoder=decoder)
         if isinstance(body, _NotModified):
             return NOT_MODIFIED if since else {}

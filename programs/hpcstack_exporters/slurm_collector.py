@@ -11,9 +11,10 @@ and normalises what differs; metric names never depend on the version. slurmrest
 most once per ``--cache-seconds`` whatever the number of scrapers, and a circuit breaker stops
 asking after repeated failures (the last good data is served, marked stale). Nodes, partitions
 and jobs are asked with ``update_time`` (the previous answer's ``last_update``) where the Slurm
-release answers it right (:class:`Kept`); an answer "nothing changed" reuses the kept records. ``slurm_up`` is only
-reported when the exporter can tell whether slurmctld runs: a rejected token and an API version in
-common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
+release answers it right (:class:`Kept`); an answer "nothing changed" reuses the kept records. Jobs
+are asked without their per-node allocation detail (``flags=ALL``, ``_slurm_rest.LEAN_QUERY``).
+``slurm_up`` is only reported when the exporter can tell whether slurmctld runs: a rejected token
+and an API version in common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
 """
 
 from __future__ import annotations
@@ -233,7 +234,8 @@ class SlurmExporter:
             self.kept.pop(name, None)  # not held twice while a full answer is read
         reducers = {k: guarded(f, self._parse_error, name) for k, f in REDUCERS[name].items()}
         version = (self.client.versions or {}).get("slurm")
-        body, exc = self._call(name, lambda: self.client.get_since("slurm", name, since, decoder(reducers)))
+        query = rest.lean_query(version, name)
+        body, exc = self._call(name, lambda: self.client.get_since("slurm", name, since, decoder(reducers), query))
         if exc is not None:
             return None, exc
         if body is rest.NOT_MODIFIED:

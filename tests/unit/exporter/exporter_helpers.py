@@ -28,9 +28,13 @@ def recorded(version, name):
 DELTA_TAILS = {"22.05": (), "24.11": ("partitions", "jobs"), "26.05": ("nodes", "partitions", "jobs")}
 
 
-def since(path, answer):
-    """``path`` asked with update_time = the last_update of ``answer`` (what the exporter sends next)."""
-    return "%s?update_time=uts%d" % (path, answer[1]["last_update"]["number"])
+def asked(api, tail, answer=None):
+    """The path the exporter asks for ``tail``: with update_time = the last_update of ``answer`` when given,
+    jobs with flags=ALL (without DETAIL) from v0.0.40 on."""
+    params = ["update_time=uts%d" % answer[1]["last_update"]["number"]] if answer is not None else []
+    if tail == "jobs" and api != "v0.0.38":
+        params.append("flags=ALL")
+    return "/slurm/%s/%s" % (api, tail) + ("?" + "&".join(params) if params else "")
 
 
 def recorded_cluster(version, api):
@@ -44,10 +48,10 @@ def recorded_cluster(version, api):
     answers = {"/openapi/v3": [openapi] if version != "22.05" else [unknown], "/openapi": [openapi], "*": [unknown]}
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
-        path = "/slurm/%s/%s" % (api, tail)
+        path = asked(api, tail)
         answers[path] = [recorded(version, "%s/%s" % (api, name))]
         if tail in DELTA_TAILS[version]:
-            answers[since(path, answers[path][0])] = answers[path]
+            answers[asked(api, tail, answers[path][0])] = answers[path]
     answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
     return answers
 

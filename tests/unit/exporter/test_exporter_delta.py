@@ -2,6 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Slurm exporter: nodes, partitions and jobs asked with update_time, kept records, the bounded full refresh.
 
+Jobs are asked with ``flags=ALL`` (without DETAIL: no job_resources) from v0.0.40 on. The
+recorded jobs answers were asked without it and carry job_resources, which the exporter does not read.
 The fakes here answer only the paths they were given (no ``*`` answer: anything else fails the test).
 What slurmrestd answers when nothing changed is not in the recordings yet (record.py now records
 it as ``<tail>_unchanged``); until then it is built as Slurm's source gives it (24.11 to 26.05):
@@ -16,7 +18,7 @@ import copy
 
 import pytest
 
-from exporter_helpers import Clock, recorded, since, scrape, value
+from exporter_helpers import Clock, asked, recorded, scrape, value
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
@@ -39,7 +41,7 @@ def cluster(version, api):
     answers = {"/openapi/v3": [recorded(version, "openapi")]}
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
-        answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]
+        answers[asked(api, tail)] = [recorded(version, "%s/%s" % (api, name))]
     answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
     answers["/slurm/%s/shares" % api] = [recorded(version, "error_unknown_version")]  # not in the recordings
     return answers
@@ -55,8 +57,8 @@ def refresh(collector, fake):
 def unchanged(answers, api, tails):
     """Answer the next update_time request of each of ``tails`` with "nothing changed"."""
     for tail in tails:
-        path = "/slurm/%s/%s" % (api, tail)
-        answers[since(path, answers[path][0])] = [jobs_unchanged(answers[path][0]) if tail == "jobs" else NOT_MODIFIED]
+        first = answers[asked(api, tail)][0]
+        answers[asked(api, tail, first)] = [jobs_unchanged(first) if tail == "jobs" else NOT_MODIFIED]
 
 
 JOB_FAMILIES = ("slurm_jobs", "slurm_job_count", "slurm_user_jobs", "slurm_partition_jobs_running",
@@ -71,15 +73,16 @@ def test_unchanged_answers_reuse_the_kept_records(fake_rest, make_exporter, vers
     unchanged(answers, api, delta)
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, api_version=api, cache_seconds=0)
-    first, asked = refresh(collector, fake)
-    assert [p for p in asked if "?" in p] == []  # the first refresh asks for everything
-    second, asked = refresh(collector, fake)
+    first, paths = refresh(collector, fake)
+    assert [p for p in paths if "?" in p] == [asked(api, "jobs")] == ["/slurm/%s/jobs?flags=ALL" % api]
+    second, paths = refresh(collector, fake)
 
-    last = dict((tail, answers["/slurm/%s/%s" % (api, tail)][0][1]["last_update"]["number"]) for tail in delta)
-    expected = ["/slurm/%s/ping" % api] + [
-        "/slurm/%s/%s?update_time=uts%d" % (api, tail, last[tail]) if tail in delta else "/slurm/%s/%s" % (api, tail)
-        for tail in ("nodes", "partitions", "jobs")] + ["/slurm/%s/diag" % api, "/slurmdb/%s/associations" % api]
-    assert asked == expected  # exactly these, with exactly these query parameters (shares: asked once, missing)
+    last = dict((tail, answers[asked(api, tail)][0][1]["last_update"]["number"]) for tail in delta)
+    jobs = "/slurm/%s/jobs?update_time=uts%d&flags=ALL" % (api, last["jobs"])
+    nodes = "/slurm/%s/nodes?update_time=uts%d" % (api, last["nodes"]) if "nodes" in delta else "/slurm/%s/nodes" % api
+    expected = ["/slurm/%s/ping" % api, nodes, "/slurm/%s/partitions?update_time=uts%d" % (api, last["partitions"]),
+                jobs, "/slurm/%s/diag" % api, "/slurmdb/%s/associations" % api]
+    assert paths == expected  # exactly these, with exactly these query parameters (shares: asked once, missing)
     for name in JOB_FAMILIES:
         assert second[name] == first[name], name
     assert value(second, "slurm_job_count") == value(first, "slurm_job_count") >= 1
@@ -96,20 +99,20 @@ def test_a_changed_answer_replaces_the_kept_records(fake_rest, make_exporter):
     api = "v0.0.42"
     answers = cluster("24.11", api)
     unchanged(answers, api, ("partitions",))
-    jobs_path = "/slurm/%s/jobs" % api
-    status, body = copy.deepcopy(answers[jobs_path][0])
+    first = answers[asked(api, "jobs")][0]
+    status, body = copy.deepcopy(first)
     body["jobs"] = [j for j in body["jobs"] if j["job_state"] == ["RUNNING"]]
     body["last_update"] = dict(body["last_update"], number=body["last_update"]["number"] + 40)
-    answers[since(jobs_path, answers[jobs_path][0])] = [(status, body)]
-    answers[since(jobs_path, (status, body))] = [jobs_unchanged((status, body))]
+    answers[asked(api, "jobs", first)] = [(status, body)]
+    answers[asked(api, "jobs", (status, body))] = [jobs_unchanged((status, body))]
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, cache_seconds=0)
     assert value(refresh(collector, fake)[0], "slurm_job_count") == 3
-    second, asked = refresh(collector, fake)
+    second, paths = refresh(collector, fake)
     assert value(second, "slurm_job_count") == 1 and value(second, "slurm_jobs", state="failed") == 0
-    assert since(jobs_path, answers[jobs_path][0]) in asked
-    third, asked = refresh(collector, fake)
-    assert since(jobs_path, (status, body)) in asked
+    assert asked(api, "jobs", first) in paths
+    third, paths = refresh(collector, fake)
+    assert asked(api, "jobs", (status, body)) in paths
     assert value(third, "slurm_job_count") == 1
     assert value(third, "slurm_exporter_unchanged_answers_total", endpoint="jobs") == 1
 
@@ -119,7 +122,7 @@ def test_a_job_gone_from_slurm_disappears_after_the_full_refresh(fake_rest, make
     api = "v0.0.42"
     answers = cluster("24.11", api)
     unchanged(answers, api, ("partitions", "jobs"))
-    jobs_path = "/slurm/%s/jobs" % api
+    jobs_path = asked(api, "jobs")
     status, body = answers[jobs_path][0]
     gone = copy.deepcopy(body)
     gone["jobs"] = [j for j in gone["jobs"] if j["job_state"] != ["FAILED"]]
@@ -130,11 +133,11 @@ def test_a_job_gone_from_slurm_disappears_after_the_full_refresh(fake_rest, make
     assert value(refresh(collector, fake)[0], "slurm_jobs", state="failed") == 1
     for dummy in range(9):
         clock.advance(33)
-        result, asked = refresh(collector, fake)
-        assert jobs_path not in asked and value(result, "slurm_jobs", state="failed") == 1
+        result, paths = refresh(collector, fake)
+        assert jobs_path not in paths and value(result, "slurm_jobs", state="failed") == 1
     clock.advance(3)  # 300 s after the full answer
-    result, asked = refresh(collector, fake)
-    assert jobs_path in asked and "/slurm/%s/partitions" % api in asked
+    result, paths = refresh(collector, fake)
+    assert jobs_path in paths and "/slurm/%s/partitions" % api in paths
     assert value(result, "slurm_jobs", state="failed") == 0 and value(result, "slurm_job_count") == 2
     assert value(result, "slurm_exporter_unchanged_answers_total", endpoint="jobs") == 9
 
@@ -143,8 +146,8 @@ def test_full_refresh_seconds_zero_never_sends_update_time(fake_rest, make_expor
     fake = fake_rest(cluster("24.11", "v0.0.42"))
     exporter, collector = make_exporter(fake.url, cache_seconds=0, full_refresh_seconds=0)
     for dummy in range(3):
-        result, asked = refresh(collector, fake)
-        assert [p for p in asked if "?" in p] == []
+        result, paths = refresh(collector, fake)
+        assert [p for p in paths if "update_time" in p] == []
     assert value(result, "slurm_exporter_unchanged_answers_total", endpoint="jobs") is None
 
 
@@ -156,8 +159,8 @@ def test_v0_0_38_is_never_asked_with_update_time(fake_rest, make_exporter):
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, cache_seconds=0)
     for dummy in range(2):
-        result, asked = refresh(collector, fake)
-        assert [p for p in asked if "?" in p] == [] and value(result, "slurm_node_count") == 1
+        result, paths = refresh(collector, fake)
+        assert [p for p in paths if "?" in p] == [] and value(result, "slurm_node_count") == 1
 
 
 def test_a_new_api_version_asks_for_everything(fake_rest, make_exporter):
@@ -169,8 +172,8 @@ def test_a_new_api_version_asks_for_everything(fake_rest, make_exporter):
     refresh(collector, fake)
     exporter._version_problem()  # what a 404 from slurmrestd (upgraded) does
     assert exporter.kept == {}
-    result, asked = refresh(collector, fake)
-    assert [p for p in asked if "?" in p] == [] and value(result, "slurm_job_count") == 3
+    result, paths = refresh(collector, fake)
+    assert [p for p in paths if "update_time" in p] == [] and value(result, "slurm_job_count") == 3
 
 
 @pytest.mark.parametrize("version,tail,release,expected", [
@@ -181,3 +184,12 @@ def test_a_new_api_version_asks_for_everything(fake_rest, make_exporter):
 ])
 def test_which_endpoints_take_update_time(version, tail, release, expected):
     assert rest.takes_update_time(version, tail, release) is expected
+
+
+@pytest.mark.parametrize("version,tail,expected", [
+    ("v0.0.40", "jobs", (("flags", "ALL"),)), ("v0.0.45", "jobs", (("flags", "ALL"),)),
+    ("v0.0.38", "jobs", ()), ("v0.0.42", "nodes", ()), ("v0.0.42", "partitions", ()), (None, "jobs", ()),
+])
+def test_jobs_are_asked_without_detail(version, tail, expected):
+    """Nodes keep slurmrestd's default (SHOW_DETAIL gives gres_used, which the GRES families read)."""
+    assert rest.lean_query(version, tail) == expected
