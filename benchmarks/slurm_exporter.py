@@ -41,7 +41,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 BUILDER = os.path.join(ROOT, "plugins", "plugin_utils", "_zipapp.py")
-RECORDED = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm", "24.11", "rest")
+FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm")
+RECORDED = os.path.join(FIXTURES, "24.11", "rest")
+sys.path.insert(0, FIXTURES)
+from slurm_fixtures import jobs_unchanged  # noqa: E402  pylint: disable=wrong-import-position
 API = "v0.0.40"
 TARGET_SECONDS = 1.0
 TARGET_MB = 60.0
@@ -118,13 +121,6 @@ def synthetic_cluster(node_count, job_count):
     return answers
 
 
-def jobs_unchanged(body, since):
-    """Slurm 24.11's answer to jobs?update_time= when no job changed (op_handler_jobs dumps a zeroed response)."""
-    zero = num(0)
-    return {"jobs": [], "last_backfill": zero, "last_update": zero, "meta": body["meta"], "errors": [],
-            "warnings": [{"description": "No job changes since update_time[%d]" % since, "source": "op_handler_jobs"}]}
-
-
 class Slurm:
     """What changed when: per endpoint, the time of its last change (slurmctld's last_*_update)."""
 
@@ -148,7 +144,7 @@ def serve(answers, compact):
         if tail in DELTA_TAILS:  # (before, after) the last_update number, set per answer
             cut = raw.index(b"%d" % STAMP)
             encoded[path] = (raw[:cut], raw[cut + len(b"%d" % STAMP):])
-            encoded[path + "?unchanged"] = dump(jobs_unchanged(body, 0)) if tail == "jobs" else None
+            encoded[path + "?unchanged"] = dump(jobs_unchanged(body)) if tail == "jobs" else None
         else:
             encoded[path] = (raw, b"")
     slurm = Slurm()

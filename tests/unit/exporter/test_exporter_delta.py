@@ -18,22 +18,11 @@ import copy
 
 import pytest
 
-from exporter_helpers import Clock, asked, recorded, scrape, value
+from exporter_helpers import Clock, asked, jobs_unchanged, recorded, scrape, value
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
-ZERO = {"set": True, "infinite": False, "number": 0}
 NOT_MODIFIED = (304, b"")
-
-
-def jobs_unchanged(answer):
-    """slurmrestd's answer to jobs?update_time=T when no job changed, from a recorded jobs answer."""
-    status, body = answer
-    since_time = body["last_update"]["number"]
-    return 200, {"jobs": [], "last_backfill": ZERO, "last_update": ZERO, "meta": body["meta"], "errors": [],
-                 "warnings": [{"description": "No job changes since update_time[%d]" % since_time,
-                               "source": "op_handler_jobs"},
-                              {"description": "Zero jobs to dump", "source": "dump_JOB_INFO_MSG"}]}
 
 
 def cluster(version, api):
@@ -58,7 +47,7 @@ def unchanged(answers, api, tails):
     """Answer the next update_time request of each of ``tails`` with "nothing changed"."""
     for tail in tails:
         first = answers[asked(api, tail)][0]
-        answers[asked(api, tail, first)] = [jobs_unchanged(first) if tail == "jobs" else NOT_MODIFIED]
+        answers[asked(api, tail, first)] = [(200, jobs_unchanged(first[1])) if tail == "jobs" else NOT_MODIFIED]
 
 
 JOB_FAMILIES = ("slurm_jobs", "slurm_job_count", "slurm_user_jobs", "slurm_partition_jobs_running",
@@ -104,7 +93,7 @@ def test_a_changed_answer_replaces_the_kept_records(fake_rest, make_exporter):
     body["jobs"] = [j for j in body["jobs"] if j["job_state"] == ["RUNNING"]]
     body["last_update"] = dict(body["last_update"], number=body["last_update"]["number"] + 40)
     answers[asked(api, "jobs", first)] = [(status, body)]
-    answers[asked(api, "jobs", (status, body))] = [jobs_unchanged((status, body))]
+    answers[asked(api, "jobs", (status, body))] = [(200, jobs_unchanged(body))]
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, cache_seconds=0)
     assert value(refresh(collector, fake)[0], "slurm_job_count") == 3

@@ -24,7 +24,7 @@ from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_dat
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
-from slurm_fixtures import load  # noqa: E402
+from slurm_fixtures import jobs_unchanged, load  # noqa: E402
 
 
 class Canned:
@@ -482,11 +482,8 @@ def test_get_since_sends_update_time_and_tells_unchanged_answers(serve):
     """
     status, jobs = recorded("24.11", "v0.0.42/jobs")
     last = jobs["last_update"]["number"]
-    zero = {"set": True, "infinite": False, "number": 0}
-    no_change = {"jobs": [], "last_backfill": zero, "last_update": zero, "meta": jobs["meta"], "errors": [],
-                 "warnings": [{"description": "No job changes since update_time[%d]" % last, "source": "op_handler_jobs"}]}
     url, canned = serve({"/slurm/v0.0.42/jobs": [(status, jobs)],
-                         "/slurm/v0.0.42/jobs?update_time=uts%d" % last: [(200, no_change)],
+                         "/slurm/v0.0.42/jobs?update_time=uts%d" % last: [(200, jobs_unchanged(jobs))],
                          "/slurm/v0.0.42/partitions?update_time=uts%d" % last: [(304, "")],
                          "/slurm/v0.0.42/nodes?update_time=uts%d" % (last + 1): [recorded("24.11", "v0.0.42/nodes")]})
     c = client(url, api_version="v0.0.42")
