@@ -317,8 +317,8 @@ def main():
             slurm.change("jobs")
     try:
         cold, cold_reported, idle, mem, text = run_exporter(url, 0, args.scrapes, full_refresh_seconds=0)
-        delta, delta_reported, dummy, delta_mem, delta_text = run_exporter(url, 0, args.scrapes + 2,
-                                                                            between=jobs_change_last)
+        delta, delta_reported, dummy, delta_mem, delta_text = run_exporter(
+            url, 0, args.scrapes + 2, between=jobs_change_last)
         answered.append(dict(slurm.answered))
         warm, warm_reported, dummy, warm_mem, dummy = run_exporter(url, 600, 2)
     finally:

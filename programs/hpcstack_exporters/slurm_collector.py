@@ -103,6 +103,7 @@ class SlurmExporter:
         self.cache_seconds = cache_seconds
         self.full_refresh_seconds = full_refresh_seconds
         self.kept: dict[str, Kept] = {}
+        self.no_update_time: set[str] = set()  # endpoints whose answer to update_time failed
         self.unchanged: collections.Counter = collections.Counter()
         self.max_job_label_series = max_job_label_series
         self.top_rpc = top_rpc
@@ -227,15 +228,28 @@ class SlurmExporter:
         release = slurm_meta({"meta": nodes.meta})[1] if nodes is not None else ""
         return kept.last_update if rest.takes_update_time(version, name, release) else None
 
-    def _records(self, name: str) -> tuple[Kept | None, Exception | None]:
-        """The records of one of nodes, partitions, jobs: a new answer, or the kept one when nothing changed."""
-        since = self._since(name)
+    def _records(self, name: str, full: bool = False) -> tuple[Kept | None, Exception | None]:
+        """The records of one of nodes, partitions, jobs: a new answer, or the kept one when nothing changed.
+
+        A request with update_time that fails for another reason than the token, the network or the
+        API version is asked again without; when that succeeds, update_time is never sent for that
+        endpoint again (a Slurm that answers it otherwise than its source says).
+        """
+        since = None if full or name in self.no_update_time else self._since(name)
         if since is None:
             self.kept.pop(name, None)  # not held twice while a full answer is read
         reducers = {k: guarded(f, self._parse_error, name) for k, f in REDUCERS[name].items()}
         version = (self.client.versions or {}).get("slurm")
         query = rest.lean_query(version, name)
         body, exc = self._call(name, lambda: self.client.get_since("slurm", name, since, decoder(reducers), query))
+        if exc is not None and since is not None and not isinstance(
+                exc, (rest.SlurmRestAuthError, rest.SlurmRestUnreachable, rest.SlurmRestVersionError)):
+            kept, exc = self._records(name, full=True)
+            if exc is None:
+                LOG.warning("slurmrestd %s: failed when asked with update_time, answered without: "
+                            "not sending update_time for %s again", name, name)
+                self.no_update_time.add(name)
+            return kept, exc
         if exc is not None:
             return None, exc
         if body is rest.NOT_MODIFIED:

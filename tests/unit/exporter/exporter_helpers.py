@@ -52,7 +52,8 @@ def recorded_cluster(version, api):
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
         path = asked(api, tail)
-        answers[path] = [recorded(version, "%s/%s" % (api, name))]
+        answers[path] = answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]  # the
+        # exporter's path, and the plain one other clients of the recorded cluster ask (the slurm_info module)
         if tail in DELTA_TAILS[version]:
             answers[asked(api, tail, answers[path][0])] = answers[path]
     answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]

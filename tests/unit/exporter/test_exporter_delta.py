@@ -165,6 +165,27 @@ def test_a_new_api_version_asks_for_everything(fake_rest, make_exporter):
     assert [p for p in paths if "update_time" in p] == [] and value(result, "slurm_job_count") == 3
 
 
+def test_a_failed_update_time_request_is_asked_again_without_and_never_again(fake_rest, make_exporter):
+    """Slurm before 26.05.3 answers /nodes?update_time= with HTTP 500 when only the nodes changed: were a
+    release to answer partitions or jobs that way, the exporter falls back to asking for everything."""
+    api = "v0.0.42"
+    answers = cluster("24.11", api)
+    first = answers[asked(api, "partitions")][0]
+    answers[asked(api, "partitions", first)] = [recorded("24.11", api + "/nodes_ctld_down")]  # a slurmrestd 5xx
+    unchanged(answers, api, ("jobs",))
+    fake = fake_rest(answers)
+    exporter, collector = make_exporter(fake.url, cache_seconds=0, retries=0)
+    refresh(collector, fake)
+    result, paths = refresh(collector, fake)
+    assert paths[1:4] == [asked(api, "nodes"), asked(api, "partitions", first), asked(api, "partitions")]
+    assert value(result, "slurm_exporter_refreshes_total", result="success") == 2 and value(result, "slurm_up") == 1
+    assert value(result, "slurm_exporter_request_errors_total", endpoint="partitions", kind="server") == 1
+    assert value(result, "slurm_partition_up", partition="debug") == 1
+    assert value(result, "slurm_exporter_unchanged_answers_total", endpoint="jobs") == 1  # jobs: still asked so
+    result, paths = refresh(collector, fake)
+    assert asked(api, "partitions") in paths and [p for p in paths if "partitions?" in p] == []
+
+
 @pytest.mark.parametrize("version,tail,release,expected", [
     ("v0.0.42", "jobs", "24.11.5", True), ("v0.0.40", "partitions", "", True),
     ("v0.0.42", "nodes", "24.11.5", False), ("v0.0.44", "nodes", "26.05.2", False),
