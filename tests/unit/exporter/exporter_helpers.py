@@ -15,7 +15,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm")
 sys.path.insert(0, FIXTURES)
-from slurm_fixtures import jobs_unchanged  # noqa: E402,F401  pylint: disable=wrong-import-position
+from slurm_fixtures import jobs_unchanged  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 TOKEN = "jwt-very-secret-token"
 API = {"22.05": ("v0.0.38",), "24.11": ("v0.0.40", "v0.0.41", "v0.0.42"),
        "26.05": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")}
