@@ -6,6 +6,7 @@
     client = SlurmRestClient("http://ctl:6820", user="root", token=jwt)   # or "unix:/run/x.sock"
     client.nodes()          # [{"name", "state", "flags", "reason", "cpus", ...}]
     client.get("slurm", "jobs", decoder=decode)   # decode(read): the caller's own decoding as it arrives
+    client.get_since("slurm", "jobs", since=last_update)  # None when nothing changed since then
 
 The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
 version both sides know for ``/slurm`` and ``/slurmdb`` that the server does not mark deprecated
@@ -40,6 +41,20 @@ RETRY_STATUS = (500, 502, 503, 504)
 _VERSION = re.compile(r"^v\d+\.\d+\.\d+$")
 _VERSION_PATH = re.compile(r"^/(slurm|slurmdb)/(v\d+\.\d+\.\d+)/")
 _AUTH_ERROR_NUMBERS = (1007,)  # ESLURM_PROTOCOL_AUTHENTICATION_ERROR (bad/expired token)
+_RELEASE = re.compile(r"^(\d+)\.(\d+)(?:\.(\d+))?")
+# GET /slurm/<v>/{nodes,partitions,jobs} take ``update_time`` from data_parser v0.0.40 on (Slurm 23.11+:
+# OPENAPI_{NODES,PARTITIONS,JOB_INFO}_QUERY); v0.0.38 is left out (not checked against its source).
+UPDATE_TIME_TAILS = ("nodes", "partitions", "jobs")
+# Before Slurm 26.05.3, /nodes?update_time= passes the same time to its partition load and answers
+# HTTP 500 ("Unable to query partitions") when the nodes changed but the partitions did not
+# (SchedMD commit ef88eadf88, "Fix HTTP 500 from get_nodes when update_time is passed").
+NODES_UPDATE_TIME_RELEASE = (26, 5, 3)
+NOT_MODIFIED = None  # what get_since() returns when slurmrestd answers that nothing changed
+# jobs?flags=ALL: SHOW_ALL without SHOW_DETAIL (slurmrestd's default is both). slurmctld then leaves
+# out each job's job_resources (the allocation per node, socket and core) and GRES detail
+# (job_mgr.c pack_job), which no normalised job field reads. A single flag is taken as a string by
+# every data parser from v0.0.40 on (parsing.c _parse_flag).
+LEAN_QUERY = {"jobs": (("flags", "ALL"),)}
 
 
 class SlurmRestError(Exception):
@@ -65,6 +80,38 @@ class SlurmRestServerError(SlurmRestError):
 
 class SlurmRestUnreachable(SlurmRestError):
     """No HTTP answer at all after all retries (refused, timeout, DNS, missing socket)."""
+
+
+def release_tuple(release: Optional[str]) -> Tuple[int, ...]:
+    """``"26.05.3"`` (meta.slurm.release) to (26, 5, 3); () when unknown."""
+    match = _RELEASE.match(str(release or ""))
+    return tuple(int(part or 0) for part in match.groups()) if match else ()
+
+
+def takes_update_time(version: Optional[str], tail: str, release: Optional[str]) -> bool:
+    """Whether ``GET /slurm/<version>/<tail>?update_time=`` is answered right by the Slurm ``release``.
+
+    Slurm's source (slurmctld proc_req.c ``_slurm_rpc_dump_{jobs,nodes,partitions}``) answers all
+    records when anything changed after update_time minus one second, and nothing else: "no change".
+    """
+    if tail not in UPDATE_TIME_TAILS or not version or version == "v0.0.38" or not _VERSION.match(version):
+        return False
+    if tail == "nodes":
+        return release_tuple(release) >= NODES_UPDATE_TIME_RELEASE
+    return True
+
+
+def lean_query(version: Optional[str], tail: str) -> Tuple[Tuple[str, str], ...]:
+    """Query parameters that ask ``GET /slurm/<version>/<tail>`` for less than its default (LEAN_QUERY)."""
+    if not version or version == "v0.0.38" or not _VERSION.match(version):
+        return ()
+    return LEAN_QUERY.get(tail, ())
+
+
+def last_update(body: Optional[dict]) -> Optional[int]:
+    """``last_update`` of a nodes/partitions/jobs answer (Unix time slurmctld packed it), None when absent."""
+    value = data.number(body.get("last_update")) if isinstance(body, dict) else None
+    return int(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
 class _UnixHTTPConnection(http_client.HTTPConnection):
@@ -165,6 +212,13 @@ def served_versions(spec: Optional[dict]) -> Tuple[dict, dict]:
             live[plugin].add(version)
     deprecated = dict((plugin, versions - live[plugin]) for plugin, versions in served.items())
     return served, deprecated
+
+
+class _NotModified(object):
+    """request()'s answer to an HTTP 304 (only asked for with update_time)."""
+
+    def __bool__(self):
+        return False
 
 
 class SlurmRestClient(object):
@@ -365,6 +419,8 @@ class SlurmRestClient(object):
         if status >= 400 or errors:
             raise SlurmRestError("slurmrestd refused %s (HTTP %d): %s"
                                  % (where, status, _error_text(errors) or decoded), status, errors)
+        if status == 304:
+            return _NotModified()
         return decoded
 
     # -- versions --------------------------------------------------------------------------
@@ -402,7 +458,35 @@ class SlurmRestClient(object):
     def get(self, plugin: str, tail: str,
             decoder: Callable[[Callable[[int], bytes]], dict] | None = None) -> dict:
         """GET ``/<plugin>/<negotiated version>/<tail>``: the decoded answer ({} when empty)."""
-        return self.request("GET", self._path(plugin, tail), decoder=decoder) or {}
+        return self.get_since(plugin, tail, None, decoder)
+
+    def get_since(self, plugin: str, tail: str, since: Optional[int] = None,
+                  decoder: Callable[[Callable[[int], bytes]], dict] | None = None,
+                  query: Tuple[Tuple[str, str], ...] = ()) -> Optional[dict]:
+        """GET ``/<plugin>/<version>/<tail>``, with ``update_time=uts<since>`` when ``since`` is given.
+
+        ``query``: further parameters, e.g. :func:`lean_query`.
+
+        ``since`` is the ``last_update`` of an earlier answer (see :func:`last_update`); the caller
+        checks :func:`takes_update_time` first. Returns None (NOT_MODIFIED) when slurmrestd answers
+        that nothing changed since then, which it does in two ways (Slurm 24.11 to 26.05 source):
+        HTTP 304 without a body (nodes, partitions: SLURM_NO_CHANGE_IN_DATA reaches the REST layer)
+        and, for jobs, HTTP 200 with an empty list, ``last_update`` 0 and the warning "No job
+        changes since update_time" (op_handler_jobs). Otherwise the whole answer: slurmctld sends
+        every record once anything changed. The time goes as ``uts<seconds>``: the data parsers
+        read a query string with parse_time(), which takes that form and no bare number.
+        """
+        path = self._path(plugin, tail)
+        params = (("update_time", "uts%d" % int(since)),) if since else ()
+        if params or query:
+            path += "?" + "&".join("%s=%s" % (quote(k, safe=""), quote(v, safe="")) for k, v in params + tuple(query))
+        body = self.request("GET", path, decoder=decoder)
+        if isinstance(body, _NotModified):
+            return NOT_MODIFIED if since else {}
+        body = body or {}
+        if since and not body.get(tail) and last_update(body) == 0:
+            return NOT_MODIFIED
+        return body
 
     def _get(self, plugin, tail, key):
         body = self.request("GET", self._path(plugin, tail)) or {}

@@ -175,6 +175,9 @@ CATALOGUE = (
         ("slurm_exporter_last_success_timestamp_seconds", G, (), "When Slurm data was last refreshed successfully (Unix time)."),
         ("slurm_exporter_request_duration_seconds", G, ("endpoint",), "Duration of the last call to each slurmrestd endpoint (retries included)."),
         ("slurm_exporter_requests_total", C, ("endpoint",), "HTTP requests to each slurmrestd endpoint (retries included)."),
+        ("slurm_exporter_unchanged_answers_total", C, ("endpoint",),
+         "Answers of slurmrestd that nothing changed since the update_time sent (nodes, partitions, jobs): the "
+         "records of its last complete answer were used."),
         ("slurm_exporter_request_errors_total", C, ("endpoint", "kind"),
          "Failed calls by endpoint and kind (unreachable, server, auth, version, refused, parse)."),
         ("slurm_exporter_circuit_breaker_state", G, ("state",), "1 for the breaker's state (closed, open, half_open), 0 for the others."),
@@ -246,6 +249,11 @@ not report is present without samples. Units are base units (seconds, bytes); ti
 Behaviour worth knowing when writing alerts:
 
 * Data is refreshed at most every `--cache-seconds` (default 30), whatever the number of scrapers.
+  Nodes, partitions and jobs are asked with `update_time` (API v0.0.40+; nodes from Slurm 26.05.3):
+  when slurmctld answers that nothing changed, the records of its last complete answer are used
+  (`slurm_exporter_unchanged_answers_total`); all are asked for again at least every
+  `--full-refresh-seconds` (default 300), so a wrong "no change" (e.g. after a failover to a
+  controller whose clock is behind) lasts no longer than that.
 * After `--breaker-threshold` failed refreshes in a row the exporter stops asking slurmrestd for
   `--breaker-backoff` seconds, doubling up to `--breaker-max-backoff`; meanwhile it serves the last
   good data with `slurm_exporter_data_stale 1` and growing `slurm_exporter_cache_age_seconds`.

@@ -9,9 +9,12 @@ Talks to slurmrestd through the collection's ``_slurm_rest`` client, which negot
 version (v0.0.38 for Slurm 22.05, v0.0.42 of v0.0.40-42 for 24.11, v0.0.45 of v0.0.42-45 for 26.05)
 and normalises what differs; metric names never depend on the version. slurmrestd is asked at
 most once per ``--cache-seconds`` whatever the number of scrapers, and a circuit breaker stops
-asking after repeated failures (the last good data is served, marked stale). ``slurm_up`` is only
-reported when the exporter can tell whether slurmctld runs: a rejected token and an API version in
-common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
+asking after repeated failures (the last good data is served, marked stale). Nodes, partitions
+and jobs are asked with ``update_time`` (the previous answer's ``last_update``) where the Slurm
+release answers it right (:class:`Kept`); an answer "nothing changed" reuses the kept records. Jobs
+are asked without their per-node allocation detail (``flags=ALL``, ``_slurm_rest.LEAN_QUERY``).
+``slurm_up`` is only reported when the exporter can tell whether slurmctld runs: a rejected token
+and an API version in common with none are reported by their own families (``slurm_exporter_authenticated``, ``slurm_exporter_api_version_supported``).
 """
 
 from __future__ import annotations
@@ -69,15 +72,39 @@ class Snapshot:
         self.monotonic_time = monotonic_time
 
 
+class Kept:
+    """The records of the last complete answer of one endpoint (nodes, partitions, jobs).
+
+    Later refreshes send ``update_time=<last_update>``; slurmctld then answers every record again
+    when anything changed and "no change" otherwise (proc_req.c), so the kept records are exactly
+    what a full answer would hold. Not trusted for longer than ``full_refresh_seconds``: "no change"
+    compares the exporter's timestamp from one slurmctld's clock with the last change as recorded
+    by whatever slurmctld answers now (a backup after failover, a restart with its clock set back),
+    and a change slurmctld does not date would go unseen; a bounded full refresh keeps a job that is
+    gone from Slurm from being reported for longer than that.
+    """
+
+    def __init__(self, items: list, last_update: int | None, meta: dict, version: str | None, when: float) -> None:
+        self.items = items
+        self.last_update = last_update
+        self.meta = meta
+        self.version = version
+        self.when = when  # monotonic time of the answer the records came from
+
+
 class SlurmExporter:
     """Refreshes Slurm data from slurmrestd at most every ``cache_seconds``, behind a circuit breaker."""
 
     def __init__(self, client: rest.SlurmRestClient, cache_seconds: float = 30, max_job_label_series: int = 200,
                  top_rpc: int = 20, breaker_threshold: int = 3, breaker_backoff: float = 30,
-                 breaker_max_backoff: float = 600, token_file: str | None = None,
+                 breaker_max_backoff: float = 600, token_file: str | None = None, full_refresh_seconds: float = 300,
                  clock: Callable[[], float] = time.monotonic, wall_clock: Callable[[], float] = time.time) -> None:
         self.client = client
         self.cache_seconds = cache_seconds
+        self.full_refresh_seconds = full_refresh_seconds
+        self.kept: dict[str, Kept] = {}
+        self.no_update_time: set[str] = set()  # endpoints whose answer to update_time failed
+        self.unchanged: collections.Counter = collections.Counter()
         self.max_job_label_series = max_job_label_series
         self.top_rpc = top_rpc
         self.breaker = CircuitBreaker(breaker_threshold, breaker_backoff, breaker_max_backoff)
@@ -190,6 +217,50 @@ class SlurmExporter:
              token: bool = True) -> tuple[Any, Exception | None]:
         return self._call(endpoint, lambda: self.client.get(plugin, tail, decoder(reducers or {})), token)
 
+    def _since(self, name: str) -> int | None:
+        """The update_time to send for ``name``: the kept answer's last_update, or None for a full answer."""
+        kept = self.kept.get(name)
+        version = (self.client.versions or {}).get("slurm")
+        if kept is None or kept.version != version or not kept.last_update \
+                or self._clock() - kept.when >= self.full_refresh_seconds:
+            return None
+        nodes = self.kept.get("nodes")
+        release = slurm_meta({"meta": nodes.meta})[1] if nodes is not None else ""
+        return kept.last_update if rest.takes_update_time(version, name, release) else None
+
+    def _records(self, name: str, full: bool = False) -> tuple[Kept | None, Exception | None]:
+        """The records of one of nodes, partitions, jobs: a new answer, or the kept one when nothing changed.
+
+        A request with update_time that fails for another reason than the token, the network or the
+        API version is asked again without; when that succeeds, update_time is never sent for that
+        endpoint again (a Slurm that answers it otherwise than its source says).
+        """
+        since = None if full or name in self.no_update_time else self._since(name)
+        if since is None:
+            self.kept.pop(name, None)  # not held twice while a full answer is read
+        reducers = {k: guarded(f, self._parse_error, name) for k, f in REDUCERS[name].items()}
+        version = (self.client.versions or {}).get("slurm")
+        query = rest.lean_query(version, name)
+        body, exc = self._call(name, lambda: self.client.get_since("slurm", name, since, decoder(reducers), query))
+        if exc is not None and since is not None and not isinstance(
+                exc, (rest.SlurmRestAuthError, rest.SlurmRestUnreachable, rest.SlurmRestVersionError)):
+            kept, exc = self._records(name, full=True)
+            if exc is None:
+                LOG.warning("slurmrestd %s: failed when asked with update_time, answered without: "
+                            "not sending update_time for %s again", name, name)
+                self.no_update_time.add(name)
+            return kept, exc
+        if exc is not None:
+            return None, exc
+        if body is rest.NOT_MODIFIED:
+            with self.lock:
+                self.unchanged[name] += 1
+            return self.kept[name], None
+        items = [item for item in body.get(name) or [] if item is not Skipped]
+        kept = Kept(items, rest.last_update(body), body.get("meta") or {}, version, self._clock())
+        self.kept[name] = kept
+        return kept, None
+
     def _parse_error(self, what: str) -> None:
         with self.lock:
             self.parse_errors[what] += 1
@@ -207,6 +278,7 @@ class SlurmExporter:
         else:
             self.client.versions = None  # slurmrestd may have been upgraded: ask /openapi again
             self.shares_supported = True
+        self.kept = {}
         self.up = None
 
     def _refresh(self) -> bool:
@@ -269,20 +341,17 @@ class SlurmExporter:
         self.up, self.controllers = up, controllers
         answers = {}
         for name in ("nodes", "partitions", "jobs"):
-            reducers = {k: guarded(f, self._parse_error, name) for k, f in REDUCERS[name].items()}
-            answers[name], exc = self._get(name, "slurm", name, reducers)
+            answers[name], exc = self._records(name)
             if exc is not None:
                 return self._failed(exc, up == 1)
         now = self._wall()
-        nodes = [n for n in answers["nodes"].get("nodes") or [] if n is not Skipped]
-        jobs = [j for j in answers["jobs"].get("jobs") or [] if j is not Skipped]
-        partitions = [p for p in answers["partitions"].get("partitions") or [] if p is not Skipped]
+        nodes, jobs = answers["nodes"].items, answers["jobs"].items
         analyse_nodes(out, nodes)
-        analyse_partitions(out, partitions, nodes, jobs, now)
+        analyse_partitions(out, answers["partitions"].items, nodes, jobs, now)
         analyse_jobs(out, jobs, self.max_job_label_series)
-        cluster, release = slurm_meta(answers["nodes"])
+        cluster, release = slurm_meta({"meta": answers["nodes"].meta})
         out.set("slurm_info", (cluster, release), 1)
-        del answers, nodes, jobs, partitions
+        del answers, nodes, jobs
         diag, exc = self._get("diag", "slurm", "diag")
         if diag is not None:
             analyse_diag(out, diag.get("statistics") or {}, self.top_rpc)
@@ -322,6 +391,7 @@ class SlurmExporter:
                 failures=self.breaker.failures, backoff=self.breaker.backoff, trips=self.breaker.trips,
                 skipped=self.breaker.skipped, cache_hits=self.cache_hits, refreshes=dict(self.refreshes),
                 requests=dict(self.requests), errors=dict(self.errors), durations=dict(self.durations),
+                unchanged=dict(self.unchanged),
                 parse_errors=dict(self.parse_errors), refresh_duration=self.refresh_duration, now=now)
 
 
@@ -371,6 +441,8 @@ class SlurmCollector(Collector):
             one("slurm_exporter_request_duration_seconds", seconds, (endpoint,))
         for endpoint, count in sorted(state["requests"].items()):
             one("slurm_exporter_requests_total", count, (endpoint,))
+        for endpoint, count in sorted(state["unchanged"].items()):
+            one("slurm_exporter_unchanged_answers_total", count, (endpoint,))
         for (endpoint, kind), count in sorted(state["errors"].items()):
             one("slurm_exporter_request_errors_total", count, (endpoint, kind))
         for breaker in BREAKER_STATES:
@@ -400,6 +472,9 @@ def add_arguments(parser: argparse.ArgumentParser, env: Callable[[str, str | Non
                         help="file holding the JWT (re-read when it changes); default: env SLURM_JWT")
     parser.add_argument("--api-version", default=env("API_VERSION", None), help="force an API version (default: negotiate)")
     parser.add_argument("--cache-seconds", type=float, default=float(env("CACHE_SECONDS", "30")))
+    parser.add_argument("--full-refresh-seconds", type=float, default=float(env("FULL_REFRESH_SECONDS", "300")),
+                        help="ask slurmrestd for all nodes, partitions and jobs at least this often; in between "
+                             "only for what changed since the last answer (update_time); 0: always all")
     parser.add_argument("--timeout", type=float, default=float(env("TIMEOUT", "10")),
                         help="seconds per HTTP request to slurmrestd")
     parser.add_argument("--retries", type=int, default=int(env("RETRIES", "1")),
@@ -427,7 +502,7 @@ def build(args: argparse.Namespace) -> SlurmCollector:
     exporter = SlurmExporter(client, cache_seconds=args.cache_seconds, max_job_label_series=args.max_job_label_series,
                              top_rpc=args.top_rpc, breaker_threshold=args.breaker_threshold,
                              breaker_backoff=args.breaker_backoff, breaker_max_backoff=args.breaker_max_backoff,
-                             token_file=args.token_file)
+                             token_file=args.token_file, full_refresh_seconds=args.full_refresh_seconds)
     return SlurmCollector(exporter)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -13,6 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "unit", "fixtures", "slurm")
+sys.path.insert(0, FIXTURES)
+from slurm_fixtures import jobs_unchanged  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
 TOKEN = "jwt-very-secret-token"
 API = {"22.05": ("v0.0.38",), "24.11": ("v0.0.40", "v0.0.41", "v0.0.42"),
        "26.05": ("v0.0.42", "v0.0.43", "v0.0.44", "v0.0.45")}
@@ -24,14 +27,35 @@ def recorded(version, name):
     return rec["status"], rec["body"]
 
 
+# What the exporter asks with update_time (Slurm's source: v0.0.40 on; nodes only from 26.05.3 on)
+DELTA_TAILS = {"22.05": (), "24.11": ("partitions", "jobs"), "26.05": ("nodes", "partitions", "jobs")}
+
+
+def asked(api, tail, answer=None):
+    """The path the exporter asks for ``tail``: with update_time = the last_update of ``answer`` when given,
+    jobs with flags=ALL (without DETAIL) from v0.0.40 on."""
+    params = ["update_time=uts%d" % answer[1]["last_update"]["number"]] if answer is not None else []
+    if tail == "jobs" and api != "v0.0.38":
+        params.append("flags=ALL")
+    return "/slurm/%s/%s" % (api, tail) + ("?" + "&".join(params) if params else "")
+
+
 def recorded_cluster(version, api):
-    """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version."""
+    """Answers of a healthy recorded cluster (one node draining, three jobs) for one API version.
+
+    Asked again with update_time, the endpoints that take it give the same recorded answer: what
+    slurmctld sends when anything changed (every record; see test_exporter_delta for "unchanged").
+    """
     openapi = recorded(version, "openapi")
     unknown = recorded(version, "error_unknown_version")  # slurmrestd's 404 for a path it does not serve
     answers = {"/openapi/v3": [openapi] if version != "22.05" else [unknown], "/openapi": [openapi], "*": [unknown]}
     for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
                        ("jobs", "jobs"), ("diag", "diag")):
-        answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]
+        path = asked(api, tail)
+        answers[path] = answers["/slurm/%s/%s" % (api, tail)] = [recorded(version, "%s/%s" % (api, name))]  # the
+        # exporter's path, and the plain one other clients of the recorded cluster ask (the slurm_info module)
+        if tail in DELTA_TAILS[version]:
+            answers[asked(api, tail, answers[path][0])] = answers[path]
     answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
     return answers
 

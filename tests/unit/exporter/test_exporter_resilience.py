@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from exporter_helpers import API, TOKEN, Clock, exposition, recorded, recorded_cluster, scrape, value
+from exporter_helpers import API, TOKEN, asked, Clock, exposition, recorded, recorded_cluster, scrape, value
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters import cli
@@ -61,7 +61,7 @@ def test_scrapes_do_not_queue_behind_a_slow_refresh(fake_rest, make_exporter):
     clock = Clock()
     exporter, collector = make_exporter(fake.url, clock=clock, cache_seconds=30)
     scrape(collector)
-    fake.delays["/slurm/v0.0.42/jobs"] = 1.0
+    fake.delays[asked("v0.0.42", "jobs")] = 1.0
     clock.advance(31)
     slow = threading.Thread(target=scrape, args=(collector,))
     slow.start()
@@ -289,7 +289,7 @@ def test_token_file_is_reread_when_it_changes(fake_rest, make_exporter, tmp_path
 
 def many_jobs_answers(users, jobs_per_user=3):
     answers = recorded_cluster("24.11", "v0.0.42")
-    status, body = answers["/slurm/v0.0.42/jobs"][0]
+    status, body = answers[asked("v0.0.42", "jobs")][0]
     body = copy.deepcopy(body)
     template = body["jobs"][-1]
     body["jobs"] = []
@@ -298,7 +298,7 @@ def many_jobs_answers(users, jobs_per_user=3):
             job = dict(template, job_id=len(body["jobs"]) + 1, user_name="user%03d" % user,
                        account="acct%02d" % (user % 30), job_state=["PENDING" if index % 2 else "RUNNING"])
             body["jobs"].append(job)
-    answers["/slurm/v0.0.42/jobs"] = [(status, body)]
+    answers[asked("v0.0.42", "jobs")] = [(status, body)]
     return answers, len(body["jobs"])
 
 

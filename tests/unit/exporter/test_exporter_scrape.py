@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from exporter_helpers import API, TOKEN, exposition, recorded, recorded_cluster, scrape, value
+from exporter_helpers import API, TOKEN, asked, exposition, recorded, recorded_cluster, scrape, value
 
 from ansible_collections.hpcstack.cluster.programs.hpcstack_exporters.catalogue import SPECS
 
@@ -200,14 +200,14 @@ def test_gpu_cluster_and_pending_jobs(fake_rest, make_exporter):
         node.update(name="gpu%d" % index, gres=configured, gres_used=used, state=["IDLE"], reason="")
         nodes["nodes"].append(node)
     answers["/slurm/v0.0.42/nodes"] = [(status, nodes)]
-    status, jobs = answers["/slurm/v0.0.42/jobs"][0]
+    status, jobs = answers[asked("v0.0.42", "jobs")][0]
     jobs = copy.deepcopy(jobs)
     pending = copy.deepcopy(jobs["jobs"][0])
     pending.update(job_state=["PENDING"], state_reason="Resources", partition="debug,long",
                    tres_req_str="cpu=4,mem=8G,node=1,billing=4,gres/gpu=2", tres_alloc_str="",
                    submit_time={"set": True, "infinite": False, "number": 1000})
     jobs["jobs"].append(pending)
-    answers["/slurm/v0.0.42/jobs"] = [(status, jobs)]
+    answers[asked("v0.0.42", "jobs")] = [(status, jobs)]
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url)
     exporter._wall = lambda: 4600.0
@@ -234,10 +234,10 @@ def test_gpu_cluster_and_pending_jobs(fake_rest, make_exporter):
 
 def test_an_odd_job_is_skipped_not_fatal(fake_rest, make_exporter):
     answers = recorded_cluster("24.11", "v0.0.42")
-    status, jobs = answers["/slurm/v0.0.42/jobs"][0]
+    status, jobs = answers[asked("v0.0.42", "jobs")][0]
     jobs = copy.deepcopy(jobs)
     jobs["jobs"].append({"no": "job_id"})
-    answers["/slurm/v0.0.42/jobs"] = [(status, jobs)]
+    answers[asked("v0.0.42", "jobs")] = [(status, jobs)]
     fake = fake_rest(answers)
     result = scrape(make_exporter(fake.url)[1])
     assert value(result, "slurm_job_count") == 3

@@ -24,7 +24,7 @@ from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_dat
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "slurm"))
-from slurm_fixtures import load  # noqa: E402
+from slurm_fixtures import jobs_unchanged, load  # noqa: E402
 
 
 class Canned:
@@ -472,3 +472,33 @@ def test_26_05_node_update(serve, api):
     client(url, api_version=api).node_update("rec", "drain", "rest drain")
     assert [(r[0], r[1], r[3]) for r in canned.requests] == [("POST", "/slurm/%s/node/rec" % api,
                                                               {"state": ["DRAIN"], "reason": "rest drain"})]
+
+
+def test_get_since_sends_update_time_and_tells_unchanged_answers(serve):
+    """update_time goes as uts<seconds> (parse_time() rejects a bare number); both forms of "no change" give None.
+
+    Not recorded yet (record.py records <tail>_unchanged now): Slurm's source answers nodes and
+    partitions with HTTP 304 and no body, jobs with HTTP 200, no job and last_update 0.
+    """
+    status, jobs = recorded("24.11", "v0.0.42/jobs")
+    last = jobs["last_update"]["number"]
+    url, canned = serve({"/slurm/v0.0.42/jobs": [(status, jobs)],
+                         "/slurm/v0.0.42/jobs?update_time=uts%d" % last: [(200, jobs_unchanged(jobs))],
+                         "/slurm/v0.0.42/partitions?update_time=uts%d" % last: [(304, "")],
+                         "/slurm/v0.0.42/nodes?update_time=uts%d" % (last + 1): [recorded("24.11", "v0.0.42/nodes")]})
+    c = client(url, api_version="v0.0.42")
+    assert rest.last_update(c.get_since("slurm", "jobs")) == last
+    assert c.get_since("slurm", "jobs", since=last) is rest.NOT_MODIFIED is None
+    assert c.get_since("slurm", "partitions", since=last) is rest.NOT_MODIFIED
+    assert c.get_since("slurm", "nodes", since=last + 1)["nodes"][0]["name"] == "rec"  # changed: every node
+    assert [path for method, path, headers, body in canned.requests] == [
+        "/slurm/v0.0.42/jobs", "/slurm/v0.0.42/jobs?update_time=uts%d" % last,
+        "/slurm/v0.0.42/partitions?update_time=uts%d" % last, "/slurm/v0.0.42/nodes?update_time=uts%d" % (last + 1)]
+    assert c.requests == 4  # a 304 is not retried
+
+
+@pytest.mark.parametrize("body,expected", [({"last_update": {"set": True, "infinite": False, "number": 1795611158}}, 1795611158),
+                                           ({"last_update": 1700000000}, 1700000000), ({}, None), (None, None),
+                                           ({"last_update": {"set": False, "infinite": False, "number": 0}}, None)])
+def test_last_update(body, expected):
+    assert rest.last_update(body) == expected
