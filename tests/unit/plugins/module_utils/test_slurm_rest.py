@@ -477,8 +477,8 @@ def test_26_05_node_update(serve, api):
 def test_get_since_sends_update_time_and_tells_unchanged_answers(serve):
     """update_time goes as uts<seconds> (parse_time() rejects a bare number); both forms of "no change" give None.
 
-    Not recorded yet (record.py records <tail>_unchanged now): Slurm's source answers nodes and
-    partitions with HTTP 304 and no body, jobs with HTTP 200, no job and last_update 0.
+    Slurm's source answers nodes and partitions with HTTP 304 and no body, jobs with HTTP 200, no
+    job and last_update 0 (24.11.5's real answers: test_24_11_recorded_answers_to_update_time).
     """
     status, jobs = recorded("24.11", "v0.0.42/jobs")
     last = jobs["last_update"]["number"]
@@ -502,3 +502,36 @@ def test_get_since_sends_update_time_and_tells_unchanged_answers(serve):
                                            ({"last_update": {"set": False, "infinite": False, "number": 0}}, None)])
 def test_last_update(body, expected):
     assert rest.last_update(body) == expected
+
+
+@pytest.mark.parametrize("api", ["v0.0.40", "v0.0.41", "v0.0.42"])
+def test_24_11_recorded_answers_to_update_time(serve, api):
+    """Slurm 24.11.5's own answers (record.py): partitions 304, jobs "no job changes", nodes HTTP 500."""
+    paths = {name: load("24.11", "rest/%s/%s_unchanged" % (api, name))["path"] for name in ("jobs", "partitions", "nodes")}
+    since = int(paths["partitions"].rsplit("uts", 1)[1])
+    answers = {path: [recorded("24.11", "%s/%s_unchanged" % (api, name))] for name, path in paths.items()}
+    url, canned = serve(answers)
+    c = client(url, api_version=api)
+    assert c.get_since("slurm", "partitions", since=since) is rest.NOT_MODIFIED
+    assert c.get_since("slurm", "jobs", since=since, query=rest.lean_query(api, "jobs")) is rest.NOT_MODIFIED
+    # Slurm before 26.05.3 cannot answer nodes?update_time= when only nodes changed: never asked so.
+    with pytest.raises(rest.SlurmRestError, match="Unable to query partitions"):
+        c.get_since("slurm", "nodes", since=since)
+    assert not rest.takes_update_time(api, "nodes", "24.11.5")
+    assert rest.takes_update_time(api, "partitions", "24.11.5") and rest.takes_update_time(api, "jobs", "24.11.5")
+    asked = [path for dummy, path, dummy, dummy in canned.requests]
+    assert asked[:2] == [paths["partitions"], paths["jobs"]]  # a "no change" is not asked again
+    assert set(asked[2:]) == {paths["nodes"]} and len(asked) == 2 + c.retries + 1  # an HTTP 500 is retried
+
+
+@pytest.mark.parametrize("api", ["v0.0.40", "v0.0.41", "v0.0.42"])
+def test_24_11_recorded_lean_jobs_answer_has_no_allocation_detail(api):
+    """jobs?flags=ALL on Slurm 24.11.5 (record.py): no job_resources, no GRES detail; what jobs are read from stays."""
+    rec = load("24.11", "rest/%s/jobs_lean" % api)
+    assert rec["path"] == "/slurm/%s/jobs?%s" % (api, "&".join("%s=%s" % kv for kv in rest.lean_query(api, "jobs")))
+    full = recorded("24.11", "%s/jobs" % api)[1]["jobs"][0]
+    lean = rec["body"]["jobs"][0]
+    assert full["job_resources"] and not lean["job_resources"] and lean["gres_detail"] == []
+    job = data.normalise_job(lean)
+    assert set(job) == set(data.normalise_job(full))
+    assert all(job[key] for key in ("job_id", "user", "account", "partition", "state", "nodes", "cpus", "qos")), job
