@@ -127,6 +127,15 @@ def wait_for(what, check, timeout, interval=1.0):
         time.sleep(interval)
 
 
+def scontrol_fields(target, kind, name, detail=False):
+    """``scontrol show -o KIND NAME``'s KEY=VALUE fields (values without spaces), on every Slurm release.
+
+    Not ``scontrol --json``: Debian 12's Slurm 22.05 has no such option. ``detail`` adds ``-d`` (a job's
+    GRES with their indices, e.g. ``GRES=gpu:lab:1(IDX:0)``)."""
+    line = target.check_output("scontrol %s-o show %%s %%s" % ("-d " if detail else ""), kind, name)
+    return dict(re.findall(r"(\w+)=(\S*)", line))
+
+
 def node_state(ctl, name):
     """(state with flags, reason) of a node as sinfo shows it, e.g. ('drained', 'disk')."""
     out = ctl.check_output("sinfo -h -N -n %s -o '%%T|%%E'" % name).strip().splitlines()[0]

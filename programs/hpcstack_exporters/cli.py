@@ -69,10 +69,13 @@ def serve(registry, listen_address: str, what: str) -> None:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *a: stop.set())
-    server, dummy = prometheus_client.start_http_server(port, addr=host, registry=registry)
+    # prometheus_client 0.17 and later return (server, thread); Debian 12's 0.16 returns None and
+    # serves from a daemon thread, which ends with the process.
+    started = prometheus_client.start_http_server(port, addr=host, registry=registry)
     LOG.info("serving %s on %s:%d", what, host, port)
     stop.wait()
-    server.shutdown()
+    if started is not None:
+        started[0].shutdown()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from conftest import CONFIGLESS_DIR
-from hpcstack_harness import changed_counts, host as _host, inventory_vars, run_playbook
+from hpcstack_harness import changed_counts, host as _host, inventory_vars, run_playbook, scontrol_fields
 
 CONFIGLESS = ("c1", "login1")
 PROBE_FEATURE = "configless_probe"
@@ -115,8 +115,8 @@ def _wait_for_text(host, path, text, present=True, timeout=60):
 
 
 def _features(controller):
-    node = json.loads(controller.check_output("scontrol --json show node c1"))["nodes"][0]
-    return node.get("features") or []
+    features = scontrol_fields(controller, "node", "c1").get("AvailableFeatures", "")
+    return [] if features in ("", "(null)") else features.split(",")
 
 
 @pytest.mark.converges

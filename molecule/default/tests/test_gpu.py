@@ -5,13 +5,12 @@ indices, CUDA_VISIBLE_DEVICES in the job, device confinement in cgroup.conf, sub
 rejection, and the Slurm exporter's GPU figures. What cannot run here: a CUDA program (no GPU).
 """
 
-import json
 import time
 
 import pytest
 
 from conftest import slurm_conf_text
-from hpcstack_harness import host as _host
+from hpcstack_harness import host as _host, scontrol_fields
 from test_monitoring import values, wait_for
 
 SRUN = "srun --time=1 --partition=debug "
@@ -34,8 +33,7 @@ def test_devices_are_confined_on_a_cluster_with_gpus(computes):
 
 def test_gpu_node_registers_its_gres(login):
     assert login.check_output("sinfo --noheader --Node --nodes=c2 --format=%G") == "gpu:lab:2"
-    node = json.loads(login.check_output("scontrol --json show node c2"))["nodes"][0]
-    assert node["gres"] == "gpu:lab:2"
+    assert scontrol_fields(login, "node", "c2")["Gres"] == "gpu:lab:2"
 
 
 def test_one_gpu_job_sees_one_device(login, as_user):
@@ -65,9 +63,8 @@ def test_two_one_gpu_jobs_share_the_node_with_different_gpus(login, as_user):
             break
         time.sleep(1)
     assert states == ["RUNNING", "RUNNING"], "both one-GPU jobs should run at once on c2"
-    gres = [login.check_output("scontrol --json show job %s", job) for job in job_ids]
-    indices = [json.loads(text)["jobs"][0]["gres_detail"] for text in gres]
-    assert sorted(indices) == [["gpu:lab:1(IDX:0)"], ["gpu:lab:1(IDX:1)"]]
+    indices = [scontrol_fields(login, "job", job, detail=True)["GRES"] for job in job_ids]
+    assert sorted(indices) == ["gpu:lab:1(IDX:0)", "gpu:lab:1(IDX:1)"]
     for job in job_ids:
         login.run("scancel %s", job)
 

@@ -370,3 +370,33 @@ def test_ping_not_understood_says_nothing_of_slurmctld(fake_rest, make_exporter)
     result = scrape(make_exporter(fake.url)[1])
     assert result["slurm_up"] == {} and value(result, "slurm_slurmrestd_up") == 1
     assert value(result, "slurm_exporter_request_errors_total", endpoint="ping", kind="parse") == 1
+
+
+class _SetAtOnce(threading.Event):
+    def wait(self, timeout=None):  # the SIGTERM that serve() waits for, at once
+        return True
+
+
+class _Server:
+    def __init__(self):
+        self.shut = False
+
+    def shutdown(self):
+        self.shut = True
+
+
+@pytest.mark.parametrize("answer", ["tuple", None], ids=["prometheus_client>=0.17", "prometheus_client 0.16 (Debian 12)"])
+def test_serve_with_either_answer_of_start_http_server(monkeypatch, answer):
+    """0.17 and later return (server, thread); Debian 12's 0.16 returns None (the exporters died on it)."""
+    server, calls = _Server(), []
+
+    def start(port, addr, registry):
+        calls.append((port, addr, registry))
+        return (server, None) if answer == "tuple" else None
+    monkeypatch.setattr(cli.prometheus_client, "start_http_server", start)
+    monkeypatch.setattr(cli.threading, "Event", _SetAtOnce)
+    monkeypatch.setattr(cli.signal, "signal", lambda *args: None)
+    registry = object()
+    cli.serve(registry, "127.0.0.1:9341", "slurm metrics")
+    assert calls == [(9341, "127.0.0.1", registry)]
+    assert server.shut is (answer == "tuple")
