@@ -127,13 +127,19 @@ def wait_for(what, check, timeout, interval=1.0):
         time.sleep(interval)
 
 
-def scontrol_fields(target, kind, name, detail=False):
-    """``scontrol show -o KIND NAME``'s KEY=VALUE fields (values without spaces), on every Slurm release.
+def scontrol_show(target, kind, name, detail=False):
+    """``scontrol -o show KIND NAME``: one line, on every Slurm release (not ``--json``, which Debian 12's
+    Slurm 22.05 lacks). ``detail`` adds ``-d`` (a job's GRES with their indices, e.g. ``GRES=gpu:lab:1(IDX:0)``)."""
+    return target.check_output("scontrol %s-o show %%s %%s" % ("-d " if detail else ""), kind, name)
 
-    Not ``scontrol --json``: Debian 12's Slurm 22.05 has no such option. ``detail`` adds ``-d`` (a job's
-    GRES with their indices, e.g. ``GRES=gpu:lab:1(IDX:0)``)."""
-    line = target.check_output("scontrol %s-o show %%s %%s" % ("-d " if detail else ""), kind, name)
+
+def fields_of(line):
+    """The KEY=VALUE fields of one ``scontrol -o show`` line (values without spaces)."""
     return dict(re.findall(r"(\w+)=(\S*)", line))
+
+
+def scontrol_fields(target, kind, name, detail=False):
+    return fields_of(scontrol_show(target, kind, name, detail))
 
 
 def node_state(ctl, name):

@@ -40,8 +40,8 @@ def cloud_containers():
 
 def node(ctl, name):
     """scontrol's fields of a node: State (base+flags), Reason, NodeAddr, ..."""
-    line = ctl.check_output("scontrol show node -o %s", name)
-    fields = dict(re.findall(r"(\w+)=(\S*)", line))
+    line = hpcstack_harness.scontrol_show(ctl, "node", name)
+    fields = hpcstack_harness.fields_of(line)
     fields["flags"] = set(fields.get("State", "").split("+"))
     reason = re.search(r"Reason=(.*?)(?: \[|$)", line)
     fields["Reason"] = reason.group(1) if reason else ""
@@ -50,8 +50,7 @@ def node(ctl, name):
 
 def job(ctl, job_id):
     """scontrol's fields of a job (it stays known for MinJobAge after it ends)."""
-    line = ctl.check_output("scontrol show job -o %s", job_id)
-    return dict(re.findall(r"(\w+)=(\S*)", line))
+    return hpcstack_harness.scontrol_fields(ctl, "job", job_id)
 
 
 def journal(ctl, since):
