@@ -94,7 +94,7 @@ def takes_update_time(version: Optional[str], tail: str, release: Optional[str])
     Slurm's source (slurmctld proc_req.c ``_slurm_rpc_dump_{jobs,nodes,partitions}``) answers all
     records when anything changed after update_time minus one second, and nothing else: "no change".
     """
-    if tail not in UPDATE_TIME_TAILS or not version or version == "v0.0.38" or not _VERSION.match(version):
+    if tail not in UPDATE_TIME_TAILS or not _takes_query_parameters(version):
         return False
     if tail == "nodes":
         return release_tuple(release) >= NODES_UPDATE_TIME_RELEASE
@@ -103,9 +103,12 @@ def takes_update_time(version: Optional[str], tail: str, release: Optional[str])
 
 def lean_query(version: Optional[str], tail: str) -> Tuple[Tuple[str, str], ...]:
     """Query parameters that ask ``GET /slurm/<version>/<tail>`` for less than its default (LEAN_QUERY)."""
-    if not version or version == "v0.0.38" or not _VERSION.match(version):
-        return ()
-    return LEAN_QUERY.get(tail, ())
+    return LEAN_QUERY.get(tail, ()) if _takes_query_parameters(version) else ()
+
+
+def _takes_query_parameters(version: Optional[str]) -> bool:
+    """update_time and flags are read from v0.0.40 on; 22.05's v0.0.38 is always asked plainly."""
+    return bool(version) and version != "v0.0.38" and bool(_VERSION.match(version))
 
 
 def last_update(body: Optional[dict]) -> Optional[int]:
