@@ -5,11 +5,13 @@ QOS "short" (MaxWall 1 minute, DenyOnLimit), account "physics" and the lab user 
 """
 
 import json
+import re
 import time
 
 import pytest
 
 from conftest import slurm_conf_text
+from hpcstack_harness import run_playbook, wait_for
 
 # Ask slurmrestd from the login node, as a client would: prints "<status> <body>".
 REST_CLIENT = r"""
@@ -146,3 +148,37 @@ def test_rest_api_serves_the_accounting_database(login, as_user, api_version):
     status, body = rest(login, "http://ctl1:6820/slurmdb/%s/accounts" % api_version, token.stdout.strip().split("=", 1)[1])
     assert status == 200, body
     assert "physics" in {account["name"] for account in json.loads(body)["accounts"]}
+
+
+COLD_START_ACCOUNT = "coldstart_probe"
+
+
+@pytest.mark.converges
+def test_site_yml_mends_a_controller_that_started_before_slurmdbd(controller, login, as_user):
+    """A cold start of the whole cluster: slurmctld came up while slurmdbd was down, so it runs on the
+    associations of its state files, which lack an account added since (roles/slurm_accounting)."""
+    def submit_to_probe_account():
+        return as_user(login, "sbatch --wait --account=%s --time=1 --output=/dev/null --wrap=true" % COLD_START_ACCOUNT)
+
+    try:
+        controller.check_output("systemctl stop slurmctld")
+        controller.check_output("sacctmgr -i add account %s", COLD_START_ACCOUNT)
+        controller.check_output("sacctmgr -i add user alice account=%s", COLD_START_ACCOUNT)
+        controller.check_output("systemctl stop slurmdbd")
+        controller.check_output("systemctl start slurmctld")
+        controller.check_output("systemctl start slurmdbd")
+        wait_for("slurmdbd answers", lambda: controller.run("sacctmgr --noheader show cluster format=cluster").rc == 0, 60)
+        refused = submit_to_probe_account()
+        if refused.rc == 0:
+            pytest.skip("%s read the associations again by itself once slurmdbd was back: nothing to mend"
+                        % controller.check_output("sinfo --version"))
+        assert "Invalid account" in refused.stderr, refused.stderr
+        output = run_playbook("site.yml", "--tags", "slurm_accounting")[0].stdout
+        assert re.search(r"TASK \[hpcstack\.cluster\.slurm_accounting : Make slurmctld read the associations again\]"
+                         r" \*+\nchanged: \[ctl1\]", output), output[-3000:]
+        job = submit_to_probe_account()
+        assert job.rc == 0, job.stderr
+    finally:
+        controller.run("systemctl start slurmdbd slurmctld")
+        controller.run("sacctmgr -i delete user alice account=%s", COLD_START_ACCOUNT)
+        controller.run("sacctmgr -i delete account %s", COLD_START_ACCOUNT)
