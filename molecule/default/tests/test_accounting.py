@@ -13,6 +13,8 @@ import pytest
 from conftest import slurm_conf_text
 from hpcstack_harness import run_playbook, wait_for
 
+NO_UID = 4294967294  # Slurm's NO_VAL: the name did not resolve when slurmctld read the association
+
 # Ask slurmrestd from the login node, as a client would: prints "<status> <body>".
 REST_CLIENT = r"""
 import sys, urllib.request, urllib.error
@@ -88,6 +90,10 @@ def test_slurm_conf_uses_slurmdbd_and_jwt(login):
     assert "JobAcctGatherType=jobacct_gather/linux" in conf
 
 
+def test_slurmctld_starts_after_its_local_slurmdbd(controller):
+    assert "slurmdbd.service" in controller.check_output("systemctl show --property=After slurmctld.service").split("=", 1)[1].split()
+
+
 def test_cluster_is_registered_in_slurmdbd(controller):
     assert controller.check_output("sacctmgr --noheader --parsable2 show cluster format=cluster") == "lab"
 
@@ -150,35 +156,34 @@ def test_rest_api_serves_the_accounting_database(login, as_user, api_version):
     assert "physics" in {account["name"] for account in json.loads(body)["accounts"]}
 
 
-COLD_START_ACCOUNT = "coldstart_probe"
+
+def _uid_in_slurmctld(controller, user):
+    match = re.search(r"UserName=%s\((\d+)\)" % user, controller.check_output("scontrol show assoc_mgr flags=assoc"))
+    return int(match.group(1)) if match else None
 
 
 @pytest.mark.converges
-def test_site_yml_mends_a_controller_that_started_before_slurmdbd(controller, login, as_user):
-    """A cold start of the whole cluster: slurmctld came up while slurmdbd was down, so it runs on the
-    associations of its state files, which lack an account added since (roles/slurm_accounting)."""
-    def submit_to_probe_account():
-        return as_user(login, "sbatch --wait --account=%s --time=1 --output=/dev/null --wrap=true" % COLD_START_ACCOUNT)
+def test_site_yml_mends_a_controller_that_read_the_associations_without_the_directory(controller, login, as_user):
+    """A cold start of the cluster: slurmctld read the associations before sssd reached LDAP, so the LDAP user
+    bob has no uid there and stays so after sssd is back; his jobs are refused (roles/slurm_accounting)."""
+    def submit_as_bob():
+        return as_user(login, "sbatch --wait --time=1 --output=/dev/null --wrap=true", user="bob")
 
     try:
-        controller.check_output("systemctl stop slurmctld")
-        controller.check_output("sacctmgr -i add account %s", COLD_START_ACCOUNT)
-        controller.check_output("sacctmgr -i add user alice account=%s", COLD_START_ACCOUNT)
-        controller.check_output("systemctl stop slurmdbd")
-        controller.check_output("systemctl start slurmctld")
-        controller.check_output("systemctl start slurmdbd")
-        wait_for("slurmdbd answers", lambda: controller.run("sacctmgr --noheader show cluster format=cluster").rc == 0, 60)
-        refused = submit_to_probe_account()
-        if refused.rc == 0:
-            pytest.skip("%s read the associations again by itself once slurmdbd was back: nothing to mend"
-                        % controller.check_output("sinfo --version"))
-        assert "Invalid account" in refused.stderr, refused.stderr
-        output = run_playbook("site.yml", "--tags", "slurm_accounting")[0].stdout
-        assert re.search(r"TASK \[hpcstack\.cluster\.slurm_accounting : Make slurmctld read the associations again\]"
-                         r" \*+\nchanged: \[ctl1\]", output), output[-3000:]
-        job = submit_to_probe_account()
-        assert job.rc == 0, job.stderr
+        # sssd stopped, with its memory cache gone: bob (LDAP only) does not resolve on the controller.
+        controller.check_output("systemctl stop sssd && rm -f /var/lib/sss/mc/passwd /var/lib/sss/mc/group"
+                                " /var/lib/sss/mc/initgroups")
+        assert controller.run("getent passwd bob").rc == 2
+        controller.check_output("scontrol reconfigure")
+        wait_for("slurmctld re-read bob without a uid", lambda: _uid_in_slurmctld(controller, "bob") == NO_UID, 60)
     finally:
-        controller.run("systemctl start slurmdbd slurmctld")
-        controller.run("sacctmgr -i delete user alice account=%s", COLD_START_ACCOUNT)
-        controller.run("sacctmgr -i delete account %s", COLD_START_ACCOUNT)
+        controller.check_output("systemctl start sssd")
+    wait_for("bob resolves on the controller", lambda: controller.run("getent passwd bob").rc == 0, 60)
+    refused = submit_as_bob()
+    assert refused.rc != 0 and "Invalid account" in refused.stderr, (refused.rc, refused.stderr)
+    output = run_playbook("site.yml", "--tags", "slurm_accounting")[0].stdout
+    assert re.search(r"TASK \[hpcstack\.cluster\.slurm_accounting : Make slurmctld read the associations again\]"
+                     r" \*+\nchanged: \[ctl1\]", output), output[-3000:]
+    assert _uid_in_slurmctld(controller, "bob") == int(controller.check_output("id -u bob"))
+    job = submit_as_bob()
+    assert job.rc == 0, job.stderr
