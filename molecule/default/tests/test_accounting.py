@@ -156,7 +156,6 @@ def test_rest_api_serves_the_accounting_database(login, as_user, api_version):
     assert "physics" in {account["name"] for account in json.loads(body)["accounts"]}
 
 
-
 def _uid_in_slurmctld(controller, user):
     match = re.search(r"UserName=%s\((\d+)\)" % user, controller.check_output("scontrol show assoc_mgr flags=assoc"))
     return int(match.group(1)) if match else None
