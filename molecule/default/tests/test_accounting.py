@@ -81,6 +81,13 @@ def test_mariadb_has_the_settings_slurm_recommends(controller):
     assert values == ["900", str(64 * 1024 * 1024)]
 
 
+def test_mariadb_has_snapshot_isolation_off(controller):
+    """MariaDB 11.6.2+ defaults it to ON, which makes slurmdbd stop on a write conflict; older servers lack it."""
+    answer = controller.check_output(
+        "mariadb --batch --skip-column-names -e \"SHOW VARIABLES LIKE 'innodb_snapshot_isolation'\"").split()
+    assert answer in ([], ["innodb_snapshot_isolation", "OFF"]), answer
+
+
 def test_slurm_conf_uses_slurmdbd_and_jwt(login):
     conf = slurm_conf_text(login)
     assert "AccountingStorageType=accounting_storage/slurmdbd" in conf
