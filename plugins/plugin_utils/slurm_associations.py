@@ -4,8 +4,8 @@
 
 """The associations slurmctld enforces against the ones in the accounting database.
 
-A slurmctld that started while slurmdbd was down runs on the associations of its state files and keeps
-them after slurmdbd is back; one that read them while a user's name did not resolve keeps that user
+A slurmctld that started while slurmdbd was down runs on the associations of its state files, at times
+for minutes after slurmdbd is back; one that read them while a user's name did not resolve keeps that user
 without a uid (4294967294). Either way jobs are refused with "Invalid account or account/partition
 combination specified" until slurmctld reads the associations again (``scontrol reconfigure``).
 """
