@@ -15,14 +15,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 
 .PHONY: forget-installed-copies
-.PHONY: help venv docker images lab lab-check lab-destroy lab-shell test test-all lint sanity unit molecule molecule-ha molecule-day2 molecule-elastic molecule-all build bench cache-destroy clean
+.PHONY: help venv docker images lab lab-check lab-destroy lab-shell test test-all lint sanity unit molecule molecule-ha molecule-day2 molecule-elastic molecule-all molecule-forky build bench cache-destroy clean
 
 help:
 	@echo "make lab          bring up the lab cluster in local containers and prove it with jobs"
 	@echo "make lab-check    run the lab's proof again (the Molecule checks against inventories/lab)"
 	@echo "make lab-destroy  remove the lab's containers, network and volumes"
 	@echo "make test         lint, sanity, unit tests and the default Molecule scenario"
-	@echo "make test-all     make test plus the slower scenarios: ha, day2, elastic, default on Debian 12"
+	@echo "make test-all     make test plus the slower scenarios: ha, day2, elastic, default on Debian 12 and 14"
 	@echo "make molecule-ha  the controller HA scenario: failover, slurmdbd outage, backup/restore, upgrade"
 	@echo "make molecule-day2  the day-2 scenario: jobs survive changes, rolling maintenance, adding nodes, secrets"
 	@echo "make molecule-elastic  the elastic scenario: cloud nodes powered up and down as containers (docker provider)"
@@ -109,11 +109,16 @@ molecule-all: venv docker forget-installed-copies
 	bash images/build.sh bookworm
 	HPCSTACK_SUITE=bookworm $(BIN)/molecule test -s default
 
+# The default scenario on Debian 14 "forky" (Slurm 26.05; no cgroup confinement on this project's cgroup v1 hosts).
+molecule-forky: venv docker forget-installed-copies
+	bash images/build.sh forky
+	HPCSTACK_SUITE=forky $(BIN)/molecule test -s default
+
 test: venv
 	@bash tests/run.sh lint sanity unit package molecule
 
 test-all: venv
-	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-elastic molecule-all test-site-project
+	@bash tests/run.sh lint sanity unit package docs unit-newest sanity-newest galaxy-deps-newest molecule molecule-ha molecule-day2 molecule-elastic molecule-all molecule-forky test-site-project
 
 build: venv
 	@$(BIN)/ansible-galaxy collection build --force --output-path .cache/dist .

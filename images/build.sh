@@ -64,8 +64,20 @@ for unit in systemd-remount-fs.service getty@tty1.service console-getty.service 
   ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
 done
 
+# systemd 258 and later (Debian 14) refuse to boot on cgroup v1, which is all this project's test hosts
+# have: give such a systemd a cgroup2 mount (without controllers) over the container's /sys/fs/cgroup.
+cat >"$rootfs/usr/local/sbin/hpcstack-init" <<'INIT'
+#!/bin/sh
+version="$(/lib/systemd/systemd --version | sed -n '1s/^systemd \([0-9]*\).*/\1/p')"
+if [ "${version:-0}" -ge 258 ] && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+  mount -t cgroup2 none /sys/fs/cgroup
+fi
+exec /sbin/init "$@"
+INIT
+chmod 0755 "$rootfs/usr/local/sbin/hpcstack-init"
+
 tar -C "$rootfs" -c . | docker import \
-  --change 'CMD ["/sbin/init"]' \
+  --change 'CMD ["/usr/local/sbin/hpcstack-init"]' \
   --change 'ENV container=docker' \
   --change "LABEL org.hpcstack.recipe=$recipe_hash org.hpcstack.suite=$suite" \
   - "$tag" >/dev/null

@@ -24,6 +24,8 @@ STATIC = {"names": "c[1-2]", "cpus": 2, "sockets": 1, "cores_per_socket": 2, "th
 CLOUD = dict(STATIC, names="aws-[1-4]", configless=True,
              cloud={"class": "aws", "provider": "ec2", "ec2": {"region": "eu-west-1", "launch_template": {"name": "hpc-compute"}}})
 GROUPS = {"slurmctld": ["ctl1"]}
+# The cgroup layout of this project's test containers on a cgroup v1 host (module slurm_platform).
+V1_HOST = {"fstype": "tmpfs", "proc_lines": 13, "controllers": [], "v1_controllers": ["cpuset", "freezer", "memory"]}
 # Debian 12, 13 and forky.
 VERSIONS = ("22.05.8", "24.11.5", "26.05.0")
 
@@ -41,11 +43,13 @@ def render(tmp_path, cases, template=os.path.join(ROLE, "templates", "slurm.conf
         "hosts": "localhost",
         "connection": "local",
         "gather_facts": False,
-        "vars": {"ansible_python_interpreter": sys.executable},
+        "vars": {"ansible_python_interpreter": sys.executable, "V1_HOST": V1_HOST},
         "vars_files": [os.path.join(ROLE, "defaults", "main.yml")],
         "tasks": [{"name": "Render", "ansible.builtin.template": {"src": template, "dest": str(tmp_path) + "/{{ item.key }}", "mode": "0644"},
                    "vars": {"hpcstack_cluster": "{{ item.value.variables.hpcstack_cluster }}",
-                            "slurm_cluster_name": "lab", "__slurm_version": "{{ item.value.version }}"},
+                            "slurm_cluster_name": "lab", "__slurm_version": "{{ item.value.version }}",
+                            "__slurm_policy": "{{ {'version': item.value.version, 'plugins': ['mpi_pmix'], 'cgroup': V1_HOST}"
+                                              " | hpcstack.cluster.slurm_version_policy({}) }}"},
                    "loop": "{{ cases | dict2items }}"}],
     }]
     (tmp_path / "play.yml").write_text(yaml.safe_dump(playbook))

@@ -92,7 +92,7 @@ def start_machines(addresses: dict[str, str], public_key: str) -> None:
         sh("docker", "run", "-d", "--name", f"{PREFIX}-{host}", "--hostname", host, "--network", NETWORK,
            "--ip", address, "--network-alias", host, "--cap-add", "SYS_ADMIN", "--cap-add", "SYS_NICE",
            "--cgroupns=private", "--tmpfs", "/sys/fs/cgroup", "--tmpfs", "/run", "--tmpfs", "/run/lock",
-           "--stop-signal", "SIGRTMIN+3", "--label", "org.hpcstack.test=site-project", IMAGE, "/sbin/init")
+           "--stop-signal", "SIGRTMIN+3", "--label", "org.hpcstack.test=site-project", IMAGE, "/usr/local/sbin/hpcstack-init")
     aptcache = sh("docker", "inspect", "-f", "{{.State.Running}}", APTCACHE, check=False).stdout.strip() == "true"
     if aptcache:
         sh("docker", "network", "connect", "--alias", "aptcache", NETWORK, APTCACHE)
