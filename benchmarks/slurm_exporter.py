@@ -334,7 +334,7 @@ def main():
     assert answered[1:-1] == [{"nodes": "full", "partitions": "unchanged", "jobs": "unchanged"}] * args.scrapes, answered
     assert answered[-1] == {"nodes": "full", "partitions": "unchanged", "jobs": "full"}, answered
     print("exporter answer: %d families, %d series, %.1f MB of text" % (families, series, len(text) / 1e6))
-    print("full scrape (cold: cache miss, --full-refresh-seconds 0: ping, nodes, partitions, jobs, diag, "
+    print("full scrape (cold: cache miss, --full-refresh-seconds 0: openapi, ping, nodes, partitions, jobs, diag, "
           "associations), %d scrapes:" % len(cold))
     print("  wall     " + summary(cold))
     print("  exporter " + summary(cold_reported) + "  (slurm_exporter_scrape_duration_seconds)")

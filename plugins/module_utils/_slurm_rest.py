@@ -8,9 +8,10 @@
     client.get("slurm", "jobs", decoder=decode)   # decode(read): the caller's own decoding as it arrives
     client.get_since("slurm", "jobs", since=last_update)  # None when nothing changed since then
 
-The client reads ``/openapi/v3`` (``/openapi`` on old servers) once, picks the newest API
-version both sides know for ``/slurm`` and ``/slurmdb`` that the server does not mark deprecated
-(an older deprecated one only when nothing else is in common), and returns the dicts of
+The client reads ``/openapi/v3`` (``/openapi`` on old servers) once (again on
+``negotiate(again=True)``), picks the newest API version both sides know for ``/slurm`` and
+``/slurmdb`` that the server does not mark deprecated (an older deprecated one only when nothing
+else is in common), and returns the dicts of
 ``_slurm_data`` whatever version answered. Connection errors and 5xx answers are retried with
 exponential backoff, bounded in count and total time; a rejected token never is (Slurm 22.05
 answers it with an opaque HTTP 500, which one slurmdbd request tells apart from slurmctld down;
@@ -241,6 +242,7 @@ class SlurmRestClient(object):
         self.ca_path = ca_path
         self._sleep = sleep
         self._clock = clock
+        self.api_version = api_version  # pinned: never negotiated
         self.versions = {"slurm": api_version, "slurmdb": api_version} if api_version else None
         self.requests = 0  # HTTP requests made, retries included
         if url.startswith("unix:"):
@@ -427,13 +429,16 @@ class SlurmRestClient(object):
         return decoded
 
     # -- versions --------------------------------------------------------------------------
-    def negotiate(self):
+    def negotiate(self, again=False):
         """Pick a version of each plugin; returns {"slurm": v, "slurmdb": v}.
 
         The newest both sides know that the server does not mark deprecated; a deprecated one only
         when it is the only one in common (Slurm 26.11 drops v0.0.42, 26.05 deprecates it).
+        Asked once; ``again`` asks the server again although versions were chosen (an upgraded
+        server may prefer a newer one while still serving the old one deprecated), except pinned
+        ones (``api_version``). When that fails the versions chosen before stay.
         """
-        if self.versions:
+        if self.versions and (self.api_version or not again):
             return self.versions
         try:
             spec = self.request("GET", "/openapi/v3")

@@ -254,6 +254,10 @@ Behaviour worth knowing when writing alerts:
   (`slurm_exporter_unchanged_answers_total`); all are asked for again at least every
   `--full-refresh-seconds` (default 300), so a wrong "no change" (e.g. after a failover to a
   controller whose clock is behind) lasts no longer than that.
+* The API version (`slurm_exporter_api_version_info`) is the newest both sides know that slurmrestd
+  does not mark deprecated, chosen again at every full refresh: after an upgrade (24.11 to 26.05)
+  the exporter moves from v0.0.42, still served but deprecated, to v0.0.45 within
+  `--full-refresh-seconds`, in a scrape with all the data. `--api-version` pins it.
 * After `--breaker-threshold` failed refreshes in a row the exporter stops asking slurmrestd for
   `--breaker-backoff` seconds, doubling up to `--breaker-max-backoff`; meanwhile it serves the last
   good data with `slurm_exporter_data_stale 1` and growing `slurm_exporter_cache_age_seconds`.

@@ -7,10 +7,11 @@
 
 Talks to slurmrestd through the collection's ``_slurm_rest`` client, which negotiates the API
 version (v0.0.38 for Slurm 22.05, v0.0.42 of v0.0.40-42 for 24.11, v0.0.45 of v0.0.42-45 for 26.05)
-and normalises what differs; metric names never depend on the version. slurmrestd is asked at
-most once per ``--cache-seconds`` whatever the number of scrapers, and a circuit breaker stops
-asking after repeated failures (the last good data is served, marked stale). Nodes, partitions
-and jobs are asked with ``update_time`` (the previous answer's ``last_update``) where the Slurm
+and normalises what differs; metric names never depend on the version. The version is negotiated
+again every ``--full-refresh-seconds`` (:meth:`SlurmExporter._negotiation_due`) unless pinned with
+``--api-version``. slurmrestd is asked at most once per ``--cache-seconds`` whatever the number of
+scrapers, and a circuit breaker stops asking after repeated failures (the last good data is
+served, marked stale). Nodes, partitions and jobs are asked with ``update_time`` (the previous answer's ``last_update``) where the Slurm
 release answers it right (:class:`Kept`); an answer "nothing changed" reuses the kept records. Jobs
 are asked without their per-node allocation detail (``flags=ALL``, ``_slurm_rest.LEAN_QUERY``).
 ``slurm_up`` is only reported when the exporter can tell whether slurmctld runs: a rejected token
@@ -47,6 +48,10 @@ except ImportError:  # only --list-metrics works without it
 
 DEFAULT_PORT = 9341
 LOG = logging.getLogger("hpcstack_exporters.slurm")
+
+
+def _versions_text(versions: dict) -> str:
+    return ", ".join("%s %s" % (plugin, version) for plugin, version in sorted(versions.items()) if version)
 
 
 def error_kind(exc: Exception) -> str:
@@ -113,6 +118,7 @@ class SlurmExporter:
         self._clock = clock
         self._wall = wall_clock
         self._fixed_versions = bool(client.versions)
+        self._negotiated: float | None = None  # monotonic time slurmrestd last answered /openapi
         self.lock = threading.Lock()
         self._refreshing = threading.Lock()
         self.snapshot: Snapshot | None = None
@@ -271,6 +277,40 @@ class SlurmExporter:
             text = text.replace(self.client.token, "***")
         return text
 
+    def _negotiation_due(self) -> bool:
+        """Whether to read slurmrestd's API versions again although versions are in use.
+
+        At the full refresh (every ``full_refresh_seconds``), not only when the version in use is no
+        longer served: an upgraded slurmrestd still serves it, deprecated, beside the one the client
+        prefers (24.11 to 26.05: v0.0.42 deprecated, v0.0.45 preferred; 26.11 drops v0.0.42). That
+        costs one /openapi/v3 per full refresh (~1 MB that slurmrestd builds without asking
+        slurmctld; 10,000 jobs are ~50 MB), and a version change asks for everything anyway
+        (Kept.version). The release in each answer's meta would tell of an upgrade at no cost, but not
+        a slurmrestd restarted with other data parser plugins (-d) of the same release.
+        """
+        return not self._fixed_versions and bool(self.client.versions) and self._negotiated is not None \
+            and self._clock() - self._negotiated >= self.full_refresh_seconds
+
+    def _negotiate(self) -> Exception | None:
+        """Choose the API versions (again when due); None, or the exception that leaves none usable.
+
+        A failed renegotiation keeps the versions in use (the ping then tells whether they are still
+        served), so it never costs a refresh by itself, unless slurmrestd does not answer at all.
+        """
+        client, again = self.client, self._negotiation_due()
+        asks, before, start = again or not client.versions, client.versions, self._clock()
+        dummy, exc = self._call("openapi", lambda: client.negotiate(again), token=False)
+        self.rest_up = 0 if isinstance(exc, rest.SlurmRestUnreachable) else 1
+        if asks and not isinstance(exc, rest.SlurmRestUnreachable):
+            self._negotiated = start
+        if exc is not None:
+            return None if again and not isinstance(exc, rest.SlurmRestUnreachable) else exc
+        if before and client.versions != before:
+            LOG.info("slurmrestd API versions changed from %s to %s (the newest not deprecated)",
+                     _versions_text(before), _versions_text(client.versions))
+            self.shares_supported = True  # asked again with the new version
+        return None
+
     def _version_problem(self) -> None:
         """slurmrestd does not serve what the exporter asked: unsupported when pinned, else negotiate again."""
         if self._fixed_versions:
@@ -313,9 +353,7 @@ class SlurmExporter:
     def _refresh_inner(self) -> bool:
         self._load_token()
         self.controllers = []
-        client = self.client
-        versions, exc = self._call("openapi", client.negotiate, token=False)
-        self.rest_up = 0 if isinstance(exc, rest.SlurmRestUnreachable) else 1
+        exc = self._negotiate()
         if exc is not None:
             if isinstance(exc, rest.SlurmRestVersionError):
                 self.version_supported = 0
@@ -473,8 +511,9 @@ def add_arguments(parser: argparse.ArgumentParser, env: Callable[[str, str | Non
     parser.add_argument("--api-version", default=env("API_VERSION", None), help="force an API version (default: negotiate)")
     parser.add_argument("--cache-seconds", type=float, default=float(env("CACHE_SECONDS", "30")))
     parser.add_argument("--full-refresh-seconds", type=float, default=float(env("FULL_REFRESH_SECONDS", "300")),
-                        help="ask slurmrestd for all nodes, partitions and jobs at least this often; in between "
-                             "only for what changed since the last answer (update_time); 0: always all")
+                        help="ask slurmrestd for all nodes, partitions and jobs, and negotiate the API version "
+                             "again, at least this often; in between only for what changed since the last answer "
+                             "(update_time); 0: always all")
     parser.add_argument("--timeout", type=float, default=float(env("TIMEOUT", "10")),
                         help="seconds per HTTP request to slurmrestd")
     parser.add_argument("--retries", type=int, default=int(env("RETRIES", "1")),

@@ -60,6 +60,18 @@ def recorded_cluster(version, api):
     return answers
 
 
+def exact_cluster(version, api):
+    """Every path the exporter asks on its first refresh, each answered from the recordings; no other
+    (no ``*`` answer: a path not given fails the test)."""
+    answers = {"/openapi/v3": [recorded(version, "openapi")]}
+    for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
+                       ("jobs", "jobs"), ("diag", "diag")):
+        answers[asked(api, tail)] = [recorded(version, "%s/%s" % (api, name))]
+    answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
+    answers["/slurm/%s/shares" % api] = [recorded(version, "error_unknown_version")]  # not in the recordings
+    return answers
+
+
 class FakeSlurmrestd:
     """A slurmrestd stand-in answering from a dict: path -> [(status, body)], the last one repeating.
 
@@ -146,6 +158,13 @@ def scrape(collector):
                 continue
             series[frozenset(sample.labels.items())] = sample.value
     return result
+
+
+def refresh(collector, fake):
+    """One scrape; returns (scrape, the paths it asked)."""
+    before = len(fake.requests)
+    result = scrape(collector)
+    return result, fake.requests[before:]
 
 
 def value(scraped, name, /, **labels):

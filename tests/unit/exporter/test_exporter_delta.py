@@ -18,29 +18,11 @@ import copy
 
 import pytest
 
-from exporter_helpers import Clock, asked, jobs_unchanged, recorded, scrape, value
+from exporter_helpers import Clock, asked, exact_cluster, jobs_unchanged, recorded, refresh, value
 
 from ansible_collections.hpcstack.cluster.plugins.module_utils import _slurm_rest as rest
 
 NOT_MODIFIED = (304, b"")
-
-
-def cluster(version, api):
-    """Every path the exporter asks on its first refresh, each answered from the recordings; no other."""
-    answers = {"/openapi/v3": [recorded(version, "openapi")]}
-    for tail, name in (("ping", "ping"), ("nodes", "nodes_draining"), ("partitions", "partitions"),
-                       ("jobs", "jobs"), ("diag", "diag")):
-        answers[asked(api, tail)] = [recorded(version, "%s/%s" % (api, name))]
-    answers["/slurmdb/%s/associations" % api] = [recorded(version, "%s/db_associations" % api)]
-    answers["/slurm/%s/shares" % api] = [recorded(version, "error_unknown_version")]  # not in the recordings
-    return answers
-
-
-def refresh(collector, fake):
-    """One scrape; returns (scrape, the paths it asked)."""
-    before = len(fake.requests)
-    result = scrape(collector)
-    return result, fake.requests[before:]
 
 
 def unchanged(answers, api, tails):
@@ -58,7 +40,7 @@ JOB_FAMILIES = ("slurm_jobs", "slurm_job_count", "slurm_user_jobs", "slurm_parti
                                                ("24.11", "v0.0.40", ("partitions", "jobs")),
                                                ("26.05", "v0.0.45", ("nodes", "partitions", "jobs"))])
 def test_unchanged_answers_reuse_the_kept_records(fake_rest, make_exporter, version, api, delta):
-    answers = cluster(version, api)
+    answers = exact_cluster(version, api)
     unchanged(answers, api, delta)
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, api_version=api, cache_seconds=0)
@@ -86,7 +68,7 @@ def test_unchanged_answers_reuse_the_kept_records(fake_rest, make_exporter, vers
 def test_a_changed_answer_replaces_the_kept_records(fake_rest, make_exporter):
     """slurmctld sends every job once any changed: the new list is used and its last_update sent next."""
     api = "v0.0.42"
-    answers = cluster("24.11", api)
+    answers = exact_cluster("24.11", api)
     unchanged(answers, api, ("partitions",))
     first = answers[asked(api, "jobs")][0]
     status, body = copy.deepcopy(first)
@@ -109,7 +91,7 @@ def test_a_changed_answer_replaces_the_kept_records(fake_rest, make_exporter):
 def test_a_job_gone_from_slurm_disappears_after_the_full_refresh(fake_rest, make_exporter):
     """A "no change" that is wrong (e.g. a backup controller with its clock behind) lasts at most full_refresh_seconds."""
     api = "v0.0.42"
-    answers = cluster("24.11", api)
+    answers = exact_cluster("24.11", api)
     unchanged(answers, api, ("partitions", "jobs"))
     jobs_path = asked(api, "jobs")
     status, body = answers[jobs_path][0]
@@ -132,7 +114,7 @@ def test_a_job_gone_from_slurm_disappears_after_the_full_refresh(fake_rest, make
 
 
 def test_full_refresh_seconds_zero_never_sends_update_time(fake_rest, make_exporter):
-    fake = fake_rest(cluster("24.11", "v0.0.42"))
+    fake = fake_rest(exact_cluster("24.11", "v0.0.42"))
     exporter, collector = make_exporter(fake.url, cache_seconds=0, full_refresh_seconds=0)
     for dummy in range(3):
         result, paths = refresh(collector, fake)
@@ -141,7 +123,7 @@ def test_full_refresh_seconds_zero_never_sends_update_time(fake_rest, make_expor
 
 
 def test_v0_0_38_is_never_asked_with_update_time(fake_rest, make_exporter):
-    answers = cluster("22.05", "v0.0.38")
+    answers = exact_cluster("22.05", "v0.0.38")
     del answers["/slurm/v0.0.38/shares"]  # Slurm 22.05 has no shares endpoint: never asked
     answers["/openapi/v3"] = [recorded("22.05", "error_unknown_version")]
     answers["/openapi"] = [recorded("22.05", "openapi")]
@@ -154,7 +136,7 @@ def test_v0_0_38_is_never_asked_with_update_time(fake_rest, make_exporter):
 
 def test_a_new_api_version_asks_for_everything(fake_rest, make_exporter):
     """Kept records belong to the API version that answered; after renegotiation nothing is sent as update_time."""
-    answers = cluster("24.11", "v0.0.42")
+    answers = exact_cluster("24.11", "v0.0.42")
     unchanged(answers, "v0.0.42", ("partitions", "jobs"))
     fake = fake_rest(answers)
     exporter, collector = make_exporter(fake.url, cache_seconds=0)
@@ -169,7 +151,7 @@ def test_a_failed_update_time_request_is_asked_again_without_and_never_again(fak
     """Slurm before 26.05.3 answers /nodes?update_time= with HTTP 500 when only the nodes changed: were a
     release to answer partitions or jobs that way, the exporter falls back to asking for everything."""
     api = "v0.0.42"
-    answers = cluster("24.11", api)
+    answers = exact_cluster("24.11", api)
     first = answers[asked(api, "partitions")][0]
     answers[asked(api, "partitions", first)] = [recorded("24.11", api + "/nodes_ctld_down")]  # a slurmrestd 5xx
     unchanged(answers, api, ("jobs",))

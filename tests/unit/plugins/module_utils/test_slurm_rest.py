@@ -321,6 +321,28 @@ def test_negotiates_v0_0_45_on_26_05(serve):
     assert [r[1] for r in canned.requests] == ["/openapi/v3", "/slurm/v0.0.45/ping"]
 
 
+def test_negotiates_again_only_when_asked_and_never_when_pinned(serve):
+    """The recorded 24.11 server, upgraded to 26.05: asked again, the client moves from v0.0.42 (deprecated there)
+    to v0.0.45."""
+    url, canned = serve({"/openapi/v3": [recorded("24.11", "openapi"), recorded("26.05", "openapi")]})
+    c = client(url)
+    assert c.negotiate() == c.negotiate() == {"slurm": "v0.0.42", "slurmdb": "v0.0.42"}
+    assert c.negotiate(again=True) == {"slurm": "v0.0.45", "slurmdb": "v0.0.45"}
+    pinned = client(url, api_version="v0.0.42")
+    assert pinned.negotiate(again=True) == {"slurm": "v0.0.42", "slurmdb": "v0.0.42"}
+    assert [r[1] for r in canned.requests] == ["/openapi/v3", "/openapi/v3"]
+
+
+def test_a_failed_negotiation_again_keeps_the_versions(serve):
+    url, canned = serve({"/openapi/v3": [recorded("24.11", "openapi"), recorded("26.05", "v0.0.45/nodes_ctld_down")]})
+    c = client(url, retries=0)
+    c.negotiate()
+    with pytest.raises(rest.SlurmRestServerError):
+        c.negotiate(again=True)
+    assert c.versions == {"slurm": "v0.0.42", "slurmdb": "v0.0.42"}
+    assert [r[1] for r in canned.requests] == ["/openapi/v3", "/openapi/v3"]
+
+
 def test_deprecated_version_only_when_nothing_newer_is_in_common(serve, monkeypatch):
     """A client that knows v0.0.42 at most still talks to 26.05, through the deprecated v0.0.42."""
     monkeypatch.setattr(rest, "SUPPORTED_VERSIONS", ("v0.0.42", "v0.0.41", "v0.0.40", "v0.0.38"))
