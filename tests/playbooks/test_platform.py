@@ -1,4 +1,4 @@
-"""The preflight stops a host that is not Debian 12/13 before the first apt task.
+"""The preflight stops a host that is not Debian 12, 13 or 14 (forky, testing) before the first apt task.
 
 No other system is needed: the check (roles/preflight/tasks/platform.yml) reads the gathered facts,
 and a play on localhost puts the facts of another system into the fact cache first.
@@ -25,6 +25,7 @@ PLAYBOOK = """
         distribution: "{distribution}"
         distribution_version: "{version}"
         distribution_major_version: "{major}"
+        distribution_release: "{release}"
         cacheable: true
     - name: The check
       ansible.builtin.include_role:
@@ -34,12 +35,12 @@ PLAYBOOK = """
       ansible.builtin.debug:
         msg: platform accepted
 """
-SUPPORTED = "hpcstack.cluster supports Debian 12 (bookworm) and Debian 13 (trixie) only"
+SUPPORTED = "hpcstack.cluster supports Debian 12 (bookworm), Debian 13 (trixie) and Debian 14 (forky, testing) only"
 
 
-def _run(tmp_path, distribution, version):
+def _run(tmp_path, distribution, version, release):
     playbook = tmp_path / "platform.yml"
-    playbook.write_text(PLAYBOOK.format(distribution=distribution, version=version, major=version.split(".")[0]))
+    playbook.write_text(PLAYBOOK.format(distribution=distribution, version=version, major=version.split(".")[0], release=release))
     env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
                ANSIBLE_CALLBACK_RESULT_FORMAT="json")
     result = subprocess.run([ANSIBLE_PLAYBOOK, "-i", "localhost,", str(playbook)], capture_output=True, text=True,
@@ -47,17 +48,19 @@ def _run(tmp_path, distribution, version):
     return result.returncode, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("distribution, version", [("Ubuntu", "24.04"), ("Debian", "11.11"), ("Rocky", "9.4")])
-def test_other_platforms_stop_with_the_supported_ones(tmp_path, distribution, version):
-    rc, output = _run(tmp_path, distribution, version)
+@pytest.mark.parametrize("distribution, version, release", [("Ubuntu", "24.04", "noble"), ("Debian", "11.11", "bullseye"),
+                                                            ("Rocky", "9.4", "Blue Onyx"), ("Debian", "sid", "sid")])
+def test_other_platforms_stop_with_the_supported_ones(tmp_path, distribution, version, release):
+    rc, output = _run(tmp_path, distribution, version, release)
     assert rc == 2, output[-3000:]
     assert '"msg": "localhost runs %s %s; %s"' % (distribution, version, SUPPORTED) in output, output[-3000:]
     assert "platform accepted" not in output
 
 
-@pytest.mark.parametrize("version", ["12.8", "13.1"])
-def test_debian_12_and_13_pass(tmp_path, version):
-    rc, output = _run(tmp_path, "Debian", version)
+# Debian testing reports its version as "forky/sid" (measured in the forky image).
+@pytest.mark.parametrize("version, release", [("12.8", "bookworm"), ("13.1", "trixie"), ("forky/sid", "forky")])
+def test_debian_12_13_and_14_pass(tmp_path, version, release):
+    rc, output = _run(tmp_path, "Debian", version, release)
     assert rc == 0, output[-3000:]
     assert "platform accepted" in output
 

@@ -5,6 +5,7 @@ import time
 import pytest
 
 from conftest import slurm_conf_path, slurm_conf_text
+from hpcstack_harness import skip_without_cgroup_confinement
 
 
 def test_munge_credential_from_login_node_decodes_on_compute_node(login, computes):
@@ -83,6 +84,7 @@ def test_job_within_its_memory_limit_succeeds(login, as_user):
 
 
 def test_job_over_its_memory_limit_is_killed(login, as_user):
+    skip_without_cgroup_confinement(login)
     result = as_user(login, "srun --mem=50M --time=1 " + ALLOCATE_300M)
     assert result.rc != 0
     assert "oom" in (result.stdout + result.stderr).lower()
