@@ -87,10 +87,44 @@ def _furthest_step(path):
     return [release for steps, release in enumerate(path, 1) if steps <= slurm_upgrade_window(release)][-1]
 
 
+# Newest first: slurmdbd must be at least as new as slurmctld, slurmctld at least as new as everything else.
+_TIERS = (("slurmdbd", "the slurmdbd hosts"), ("slurmctld", "the controllers"), (None, "the other hosts"))
+
+
+def slurm_version_mix_errors(groups, versions):
+    """Why the Slurm versions hosts are to install (``versions``: host -> version, empty for the one apt offers)
+    cannot run together: slurmdbd >= slurmctld >= slurmd and the clients, and the oldest within the window of
+    prior releases the newest accepts. [] when they can (or when no two differ)."""
+    declared = {host: str(version) for host, version in versions.items() if version}
+    if len({slurm_release(version) for version in declared.values()}) < 2:
+        return []
+    placed, tiers = set(), []
+    for group, label in _TIERS:
+        members = [host for host in sorted(declared) if host not in placed and (group is None or host in groups.get(group, []))]
+        placed.update(members)
+        if members:
+            tiers.append((label, {host: slurm_release(declared[host]) for host in members}))
+    errors = []
+    for (newer_label, newer), (older_label, older) in zip(tiers, tiers[1:]):
+        lowest = min(newer.values(), key=_key)
+        too_new = sorted(host for host, release in older.items() if _key(release) > _key(lowest))
+        if too_new:
+            errors.append("slurm_package_version: %s (%s) would be newer than %s (%s); Slurm needs slurmdbd at least as "
+                          "new as slurmctld and slurmctld at least as new as slurmd and the commands"
+                          % (older_label, ", ".join("%s %s" % (host, older[host]) for host in too_new), newer_label, lowest))
+    releases = sorted({release for _label, tier in tiers for release in tier.values()}, key=_key)
+    oldest, newest = releases[0], releases[-1]
+    if len(slurm_upgrade_path(oldest, newest)) > slurm_upgrade_window(newest):
+        errors.append("slurm_package_version: Slurm %s cannot work with %s: a release talks to the %d prior major releases only"
+                      % (newest, oldest, slurm_upgrade_window(newest)))
+    return errors
+
+
 class FilterModule:
     def filters(self):
         return {
             "slurm_release": slurm_release,
             "slurm_upgrade_path": slurm_upgrade_path,
             "slurm_upgrade_errors": slurm_upgrade_errors,
+            "slurm_version_mix_errors": slurm_version_mix_errors,
         }

@@ -49,6 +49,7 @@ OWNERS = {
     'restore_database': 'slurm_backup',
     'slurm_upgrade_batch': 'slurm_upgrade',
     'slurm_upgrade_target_version': 'slurm_upgrade',
+    'slurm_package_version': 'slurm_common',
 }
 LDAP_URI_RE = re.compile(r'^ldaps?://[^/\s]+')
 # Ansible's serial: a number of hosts or a percentage.
@@ -183,12 +184,14 @@ def _restore_database(values: HostValues, _context: Mapping) -> list[str]:
     return ['restore_database must be a database name of 1 to 64 of A-Z, a-z, 0-9, _ and $, got %r' % (value,)]
 
 
-def _upgrade_target(values: HostValues, _context: Mapping) -> list[str]:
-    value = values['slurm_upgrade_target_version']
-    if value is None or isinstance(value, str):
-        return []
-    return ['slurm_upgrade_target_version must be a quoted string such as "25.05" (unquoted, YAML reads 25.10 as '
-            'the number 25.1; got %r)' % (value,)]
+def _quoted_version_rule(name: str, example: str) -> Callable:
+    def rule(values: HostValues, _context: Mapping) -> list[str]:
+        value = values[name]
+        if value is None or isinstance(value, str):
+            return []
+        return ['%s must be a quoted string such as "%s" (unquoted, YAML reads 25.10 as the number 25.1; got %r)'
+                % (name, example, value)]
+    return rule
 
 
 RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
@@ -204,7 +207,8 @@ RULES: tuple[Callable[[HostValues, Mapping], list[str]], ...] = (
     _backup_keep,
     _restore_database,
     _serial_rule('slurm_upgrade_batch', 'compute nodes'),
-    _upgrade_target,
+    _quoted_version_rule('slurm_upgrade_target_version', '25.05'),
+    _quoted_version_rule('slurm_package_version', '25.05.5'),
 )
 
 

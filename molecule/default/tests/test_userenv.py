@@ -4,10 +4,17 @@ import uuid
 
 import pytest
 
+from hpcstack_harness import skip_without_directory
+
 LDAP_USER = "bob"
 
 
-def test_ldap_user_resolves_on_every_node(all_hosts):
+@pytest.fixture
+def directory(login):
+    skip_without_directory(login)
+
+
+def test_ldap_user_resolves_on_every_node(all_hosts, directory):
     for host in all_hosts:
         entry = host.check_output("getent passwd %s", LDAP_USER).split(":")
         assert entry[2:4] == ["3001", "3001"], (host.backend.hostname, entry)
@@ -15,7 +22,7 @@ def test_ldap_user_resolves_on_every_node(all_hosts):
         assert "hpcusers" in host.check_output("id -Gn %s", LDAP_USER).split(), host.backend.hostname
 
 
-def test_sssd_conf_is_private_and_nsswitch_asks_sssd(all_hosts):
+def test_sssd_conf_is_private_and_nsswitch_asks_sssd(all_hosts, directory):
     for host in all_hosts:
         conf = host.file("/etc/sssd/sssd.conf")
         # 0640 root:root with sssd 2.10+, whose unit makes /etc/sssd group-readable at each start.
@@ -28,7 +35,7 @@ def test_sssd_conf_is_private_and_nsswitch_asks_sssd(all_hosts):
             assert "sss" in line.split(), (host.backend.hostname, line)
 
 
-def test_ldap_user_runs_a_job_from_the_login_node(login):
+def test_ldap_user_runs_a_job_from_the_login_node(login, directory):
     result = login.run("cd /tmp && runuser -u %s -- srun --nodes=2 --time=1 sh -c 'echo $(id -un):$(hostname -s)'",
                        LDAP_USER)
     assert result.rc == 0, result.stderr
@@ -83,6 +90,6 @@ def test_module_loads_with_export_none(login):
 
 
 @pytest.mark.parametrize("database", ["passwd", "group"])
-def test_unknown_directory_names_do_not_resolve(login, database):
+def test_unknown_directory_names_do_not_resolve(login, database, directory):
     """Control: sssd answers only for what the directory holds."""
     assert login.run("getent %s hpcstack-no-such-entry", database).rc == 2
