@@ -72,12 +72,12 @@ def test_forky_container(tmp_path, monkeypatch, capsys):
 def test_no_slurm_installed(tmp_path, monkeypatch, run_module):
     host(tmp_path, monkeypatch, "trixie")
     with mock.patch.object(basic.AnsibleModule, "get_bin_path", lambda self, name, **kw: None):
-        result = run_module(slurm_platform, {"plugin_dirs": [str(tmp_path / "none")]}, lambda argv: pytest.fail(argv))
+        result = run_module(slurm_platform, {"plugin_dirs": [str(tmp_path / "none")]}, pytest.fail)
     assert result["version"] is None and result["plugins"] == [] and result["plugin_dirs"] == []
 
 
 def test_sinfo_without_a_version_fails_with_its_message(tmp_path, monkeypatch, run_module):
-    plugin_dir, _ = host(tmp_path, monkeypatch, "trixie")
+    plugin_dir = host(tmp_path, monkeypatch, "trixie")[0]
     with mock.patch.object(basic.AnsibleModule, "get_bin_path", lambda self, name, **kw: "/usr/bin/" + name):
         result = run_module(slurm_platform, {"plugin_dirs": [plugin_dir]},
                             lambda argv: (1, "", "sinfo: fatal: Unable to process configuration file\n"))
