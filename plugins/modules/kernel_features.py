@@ -80,22 +80,16 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hpcstack.cluster.plugins.module_utils._host_files import read_text
+
 PROC_FILESYSTEMS = "/proc/filesystems"
 MAX_USER_NAMESPACES = "/proc/sys/user/max_user_namespaces"
 UNPRIVILEGED_USERNS_CLONE = "/proc/sys/kernel/unprivileged_userns_clone"
 
 
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return None
-
-
 def registered_filesystems():
     """Types in /proc/filesystems (its lines are "nodev\ttype" or "\ttype")."""
-    return [line.split()[-1] for line in (_read(PROC_FILESYSTEMS) or "").splitlines() if line.strip()]
+    return [line.split()[-1] for line in (read_text(PROC_FILESYSTEMS) or "").splitlines() if line.strip()]
 
 
 def loadable_module(module, fstype):
@@ -111,11 +105,11 @@ def loadable_module(module, fstype):
 
 def user_namespace_problems():
     problems = []
-    limit = (_read(MAX_USER_NAMESPACES) or "").strip()
+    limit = (read_text(MAX_USER_NAMESPACES) or "").strip()
     if not limit.isdigit() or int(limit) == 0:
         problems.append("user namespaces: %s is %s (must be above 0)"
                         % (MAX_USER_NAMESPACES, limit or "absent"))
-    clone = _read(UNPRIVILEGED_USERNS_CLONE)
+    clone = read_text(UNPRIVILEGED_USERNS_CLONE)
     if clone is not None and clone.strip() != "1":
         problems.append("user namespaces: %s is %s (must be 1)" % (UNPRIVILEGED_USERNS_CLONE, clone.strip()))
     return problems

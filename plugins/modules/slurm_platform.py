@@ -91,20 +91,14 @@ import re
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.hpcstack.cluster.plugins.module_utils._host_files import read_text
+
 CGROUP_ROOT = "/sys/fs/cgroup"
 CGROUP_CONTROLLERS = CGROUP_ROOT + "/cgroup.controllers"
 MOUNTS = "/proc/self/mounts"
 PROC_CGROUP = "/proc/self/cgroup"
 # A v1 mount names its controllers among its options (rw,nosuid,...,cpu,cpuacct).
 V1_CONTROLLERS = frozenset("blkio cpu cpuacct cpuset devices freezer hugetlb memory misc net_cls net_prio perf_event pids rdma".split())
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError:
-        return None
 
 
 def slurm_version(module):
@@ -130,14 +124,14 @@ def installed_plugins(patterns):
 
 
 def cgroup_layout():
-    mounts = [line.split() for line in (_read(MOUNTS) or "").splitlines()]
+    mounts = [line.split() for line in (read_text(MOUNTS) or "").splitlines()]
     fstype = next((fields[2] for fields in reversed(mounts) if len(fields) > 3 and fields[1] == CGROUP_ROOT), None)
     v1_controllers = {option for fields in mounts if len(fields) > 3 and fields[2] == "cgroup"
                       for option in fields[3].split(",") if option in V1_CONTROLLERS}
-    controllers = (_read(CGROUP_CONTROLLERS) or "").split() if fstype == "cgroup2" else []
+    controllers = (read_text(CGROUP_CONTROLLERS) or "").split() if fstype == "cgroup2" else []
     return {
         "fstype": fstype,
-        "proc_lines": len([line for line in (_read(PROC_CGROUP) or "").splitlines() if line.strip()]),
+        "proc_lines": len([line for line in (read_text(PROC_CGROUP) or "").splitlines() if line.strip()]),
         "controllers": controllers,
         "v1_controllers": sorted(v1_controllers),
     }
